@@ -1,0 +1,1 @@
+"""Adapters that implement the domain's ports: in memory and over SQL."""

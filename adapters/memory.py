@@ -1,0 +1,194 @@
+"""The in-memory twin of the SQL adapter: same rules, no database.
+
+A real adapter, not a test toy: uniqueness, versions, filters, sorting and keyset paging
+follow the same rules as SQL, and the contract suite proves it. A unit of work holds the
+store's lock for its whole life and undoes its changes on rollback, so transactions are
+serialised and atomic.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any
+
+import attrs
+
+from domain.cursors import Key
+from domain.errors import DuplicateNameError, StaleVersionError, UserNotFoundError
+from domain.model import NewUser, User, comparison_key
+from domain.queries import SortOrder, UserFilter
+
+
+@functools.total_ordering
+class _Descending:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Descending) and self.value == other.value
+
+    def __lt__(self, other: _Descending) -> bool:
+        return bool(self.value > other.value)
+
+
+def _comparable(order: SortOrder, key: Key) -> tuple[Any, ...]:
+    return tuple(
+        _Descending(value) if sort_key.descending else value
+        for sort_key, value in zip(order.keys, key, strict=True)
+    )
+
+
+class InMemoryStore:
+    """The shared state: users by id and the ids by name key."""
+
+    def __init__(self) -> None:
+        self.users: dict[int, User] = {}
+        self.ids_by_name_key: dict[str, int] = {}
+        self.last_id = 0
+        self.lock = threading.RLock()
+
+
+class InMemoryUserRepository:
+    def __init__(self, store: InMemoryStore, undo: list[Callable[[], None]]) -> None:
+        self._store = store
+        self._undo = undo
+
+    def _put(self, user: User) -> None:
+        store = self._store
+        previous = store.users.get(user.id)
+        if previous is not None:
+            del store.ids_by_name_key[previous.name_key]
+        store.users[user.id] = user
+        store.ids_by_name_key[user.name_key] = user.id
+
+        def undo() -> None:
+            del store.ids_by_name_key[user.name_key]
+            if previous is None:
+                del store.users[user.id]
+            else:
+                store.users[user.id] = previous
+                store.ids_by_name_key[previous.name_key] = previous.id
+
+        self._undo.append(undo)
+
+    def _check_name_free(self, name: str, user_id: int | None) -> None:
+        holder = self._store.ids_by_name_key.get(comparison_key(name))
+        if holder is not None and holder != user_id:
+            raise DuplicateNameError(name)
+
+    def add(self, new_user: NewUser) -> User:
+        self._check_name_free(new_user.name, None)
+        store = self._store
+        last_id = store.last_id
+        store.last_id += 1
+        self._undo.append(lambda: setattr(store, "last_id", last_id))
+        user = User(id=store.last_id, **attrs.asdict(new_user))
+        self._put(user)
+        return user
+
+    def get(self, user_id: int) -> User:
+        try:
+            return self._store.users[user_id]
+        except KeyError:
+            raise UserNotFoundError(user_id) from None
+
+    def _get_at(self, user_id: int, expected_version: int | None) -> User:
+        user = self.get(user_id)
+        if expected_version is not None and user.version != expected_version:
+            raise StaleVersionError(user_id, expected_version)
+        return user
+
+    def change(
+        self, user_id: int, changes: Mapping[str, object], expected_version: int | None
+    ) -> User:
+        user = self._get_at(user_id, expected_version)
+        if "name" in changes:
+            self._check_name_free(str(changes["name"]), user_id)
+        changed = attrs.evolve(user, **changes, version=user.version + 1)  # type: ignore[misc]
+        self._put(changed)
+        return changed
+
+    def remove(self, user_id: int, expected_version: int | None) -> None:
+        user = self._get_at(user_id, expected_version)
+        store = self._store
+        del store.users[user_id]
+        del store.ids_by_name_key[user.name_key]
+
+        def undo() -> None:
+            store.users[user_id] = user
+            store.ids_by_name_key[user.name_key] = user_id
+
+        self._undo.append(undo)
+
+    def find(
+        self,
+        selection: UserFilter,
+        order: SortOrder,
+        *,
+        limit: int,
+        offset: int = 0,
+        boundary: Key | None = None,
+        backward: bool = False,
+    ) -> list[User]:
+        def position(user: User) -> tuple[Any, ...]:
+            return _comparable(order, order.key_values(user))
+
+        rows = sorted(
+            (user for user in self._store.users.values() if selection.matches(user)),
+            key=position,
+            reverse=backward,
+        )
+        if boundary is not None:
+            edge = _comparable(order, boundary)
+            if backward:
+                rows = [user for user in rows if position(user) < edge]
+            else:
+                rows = [user for user in rows if position(user) > edge]
+        return rows[offset : offset + limit]
+
+    def count(self, selection: UserFilter) -> int:
+        if selection.is_empty:
+            return len(self._store.users)
+        return sum(1 for user in self._store.users.values() if selection.matches(user))
+
+
+class InMemoryUnitOfWork:
+    """Holds the store's lock from `with` to its end; uncommitted changes are undone."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        self._undo: list[Callable[[], None]] = []
+        self.users = InMemoryUserRepository(store, self._undo)
+
+    def __enter__(self) -> InMemoryUnitOfWork:
+        self._store.lock.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self._store.lock.release()
+
+    def commit(self) -> None:
+        self._undo.clear()
+
+    def rollback(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+
+def in_memory_uow_factory(store: InMemoryStore | None = None) -> Callable[[], InMemoryUnitOfWork]:
+    """A factory handing out units of work over one shared store."""
+    shared = store if store is not None else InMemoryStore()
+    return lambda: InMemoryUnitOfWork(shared)

@@ -1,0 +1,194 @@
+"""The list query: what to select, in which order, and which page."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Final
+
+from attrs import field, frozen
+
+from domain.errors import InvalidQueryError
+from domain.model import ATTRIBUTES, STRING_ATTRIBUTES, User, comparison_key
+
+SORTABLE: Final = ("id", *ATTRIBUTES)
+DEFAULT_PAGE_SIZE: Final = 20
+MAX_PAGE_SIZE: Final = 100
+
+
+@frozen
+class UserFilter:
+    """Which users a list selects. Strings are stored here already folded by comparison_key.
+
+    `exact` maps a string attribute to the folded value it must equal; `age` is an exact age;
+    `age_min`/`age_max` are inclusive bounds; `search` is a folded substring that must occur in
+    the folded name, address, profession or website.
+    """
+
+    exact: tuple[tuple[str, str], ...] = ()
+    age: int | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    search: str | None = None
+
+    @classmethod
+    def build(
+        cls,
+        exact: dict[str, str] | None = None,
+        age: int | None = None,
+        age_min: int | None = None,
+        age_max: int | None = None,
+        search: str | None = None,
+    ) -> UserFilter:
+        """Folds and checks raw client values. Raises InvalidQueryError."""
+        folded: list[tuple[str, str]] = []
+        for attribute, value in sorted((exact or {}).items()):
+            if attribute not in STRING_ATTRIBUTES:
+                raise InvalidQueryError(f"filter[{attribute}]", f"cannot filter on {attribute!r}")
+            folded.append((attribute, comparison_key(_plain_text(f"filter[{attribute}]", value))))
+        return cls(
+            exact=tuple(folded),
+            age=age,
+            age_min=age_min,
+            age_max=age_max,
+            search=None if search is None else comparison_key(_plain_text("filter[search]", search)),
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return self == UserFilter()
+
+    def matches(self, user: User) -> bool:
+        """The reference semantics every adapter must reproduce."""
+        for attribute, folded in self.exact:
+            if comparison_key(getattr(user, attribute)) != folded:
+                return False
+        if self.age is not None and user.age != self.age:
+            return False
+        if self.age_min is not None and user.age < self.age_min:
+            return False
+        if self.age_max is not None and user.age > self.age_max:
+            return False
+        if self.search is not None:
+            return any(
+                self.search in comparison_key(getattr(user, attribute))
+                for attribute in STRING_ATTRIBUTES
+            )
+        return True
+
+
+def _plain_text(parameter: str, value: str) -> str:
+    # Stored text never holds control characters or surrogates, so such a term cannot match;
+    # refusing it keeps SQL adapters free to join fields with a control character separator.
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+        raise InvalidQueryError(parameter, f"{parameter} must not contain control characters")
+    return value
+
+
+@frozen
+class SortKey:
+    field: str
+    descending: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.field not in SORTABLE:
+            raise InvalidQueryError("sort", f"cannot sort by {self.field!r}")
+
+    def __str__(self) -> str:
+        return f"-{self.field}" if self.descending else self.field
+
+
+def _complete(keys: tuple[SortKey, ...]) -> tuple[SortKey, ...]:
+    """Appends id as the tie-breaker, in the direction of the last key, and drops repeats."""
+    seen: set[str] = set()
+    unique: list[SortKey] = []
+    for key in keys:
+        if key.field not in seen:
+            seen.add(key.field)
+            unique.append(key)
+        if key.field == "id":
+            break  # id is unique: later keys could never matter
+    if "id" not in seen:
+        unique.append(SortKey("id", unique[-1].descending if unique else False))
+    return tuple(unique)
+
+
+@frozen
+class SortOrder:
+    """A total order on users: the requested keys, then id. Build with SortOrder.of(...)."""
+
+    keys: tuple[SortKey, ...] = field(converter=_complete, default=())
+
+    @classmethod
+    def parse(cls, text: str) -> SortOrder:
+        """`"name,-age"` style. Raises InvalidQueryError."""
+        keys = []
+        for part in text.split(","):
+            descending = part.startswith("-")
+            name = part[1:] if descending else part
+            if name not in SORTABLE:
+                raise InvalidQueryError("sort", f"cannot sort by {name!r}")
+            keys.append(SortKey(name, descending))
+        return cls(tuple(keys))
+
+    @property
+    def signature(self) -> str:
+        return ",".join(str(key) for key in self.keys)
+
+    def key_values(self, user: User) -> tuple[str | int, ...]:
+        """The values this order compares, as stored in a cursor (strings folded)."""
+        return tuple(sort_value(user, key.field) for key in self.keys)
+
+
+def sort_value(user: User, attribute: str) -> str | int:
+    """Strings sort by their comparison key, numbers by value."""
+    value = getattr(user, attribute)
+    return comparison_key(value) if isinstance(value, str) else value
+
+
+@frozen
+class NumberPage:
+    """Page `number` (from 1) of `size` users."""
+
+    number: int = 1
+    size: int = DEFAULT_PAGE_SIZE
+
+
+@frozen
+class CursorPage:
+    """`size` users after or before an opaque cursor; neither means the first page."""
+
+    size: int = DEFAULT_PAGE_SIZE
+    after: str | None = None
+    before: str | None = None
+
+
+@frozen
+class UserQuery:
+    filter: UserFilter = UserFilter()
+    order: SortOrder = SortOrder()
+    page: NumberPage | CursorPage = CursorPage()
+    include_total: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        size = self.page.size
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            raise InvalidQueryError("page[size]", f"page[size] must be between 1 and {MAX_PAGE_SIZE}")
+        if isinstance(self.page, NumberPage) and self.page.number < 1:
+            raise InvalidQueryError("page[number]", "page[number] must be 1 or more")
+        if isinstance(self.page, CursorPage) and self.page.after and self.page.before:
+            raise InvalidQueryError("page[before]", "use page[after] or page[before], not both")
+
+
+@frozen
+class UserPage:
+    """One page of a list.
+
+    `total` is the number of users the filter selects (None when not asked for). In cursor
+    mode `next_cursor`/`prev_cursor` are None at either end; in number mode they stay None
+    and the caller derives links from `total`.
+    """
+
+    users: tuple[User, ...]
+    total: int | None = None
+    next_cursor: str | None = None
+    prev_cursor: str | None = None

@@ -1,0 +1,101 @@
+"""What the service does, as functions over a unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from domain.cursors import decode_cursor, encode_cursor, including
+from domain.errors import StaleVersionError
+from domain.model import User
+from domain.ports import UnitOfWork, UserRepository
+from domain.queries import CursorPage, NumberPage, UserPage, UserQuery
+from domain.validation import validate_changes, validate_new_user
+
+
+def register_user(uow: UnitOfWork, attributes: Mapping[str, object]) -> User:
+    """Raises UserValidationError, DuplicateNameError."""
+    new_user = validate_new_user(attributes)
+    with uow:
+        user = uow.users.add(new_user)
+        uow.commit()
+    return user
+
+
+def get_user(uow: UnitOfWork, user_id: int) -> User:
+    """Raises UserNotFoundError."""
+    with uow:
+        return uow.users.get(user_id)
+
+
+def change_user(
+    uow: UnitOfWork,
+    user_id: int,
+    attributes: Mapping[str, object],
+    expected_version: int | None = None,
+) -> User:
+    """Changes the given attributes only. Raises UserValidationError, UserNotFoundError,
+    StaleVersionError, DuplicateNameError."""
+    changes = validate_changes(attributes)
+    with uow:
+        if not changes:
+            user = uow.users.get(user_id)
+            if expected_version is not None and user.version != expected_version:
+                raise StaleVersionError(user_id, expected_version)
+            return user
+        user = uow.users.change(user_id, changes, expected_version)
+        uow.commit()
+    return user
+
+
+def remove_user(uow: UnitOfWork, user_id: int, expected_version: int | None = None) -> None:
+    """Raises UserNotFoundError, StaleVersionError."""
+    with uow:
+        uow.users.remove(user_id, expected_version)
+        uow.commit()
+
+
+def list_users(uow: UnitOfWork, query: UserQuery) -> UserPage:
+    """Raises InvalidCursorError for a cursor this service did not issue for this order."""
+    with uow:
+        repository = uow.users
+        total = repository.count(query.filter) if query.include_total else None
+        if isinstance(query.page, NumberPage):
+            size = query.page.size
+            users = repository.find(
+                query.filter, query.order, limit=size, offset=(query.page.number - 1) * size
+            )
+            return UserPage(tuple(users), total=total)
+        page = _cursor_page(repository, query, query.page)
+        return UserPage(page.users, total, page.next_cursor, page.prev_cursor)
+
+
+def _cursor_page(repository: UserRepository, query: UserQuery, page: CursorPage) -> UserPage:
+    selection, order, size = query.filter, query.order, page.size
+
+    def exists_beyond(key: tuple[str | int, ...], backward: bool) -> bool:
+        return bool(repository.find(selection, order, limit=1, boundary=key, backward=backward))
+
+    if page.before is None:
+        boundary = None if page.after is None else decode_cursor(order, page.after)
+        rows = repository.find(selection, order, limit=size + 1, boundary=boundary)
+        users = tuple(rows[:size])
+        next_cursor = encode_cursor(order, order.key_values(users[-1])) if len(rows) > size else None
+        if boundary is None:
+            return UserPage(users, next_cursor=next_cursor)
+        anchor = (
+            order.key_values(users[0])
+            if users
+            else including(order, boundary, probing_forward=False)
+        )
+        prev_cursor = encode_cursor(order, anchor) if exists_beyond(anchor, backward=True) else None
+        return UserPage(users, next_cursor=next_cursor, prev_cursor=prev_cursor)
+
+    boundary = decode_cursor(order, page.before)
+    rows = repository.find(selection, order, limit=size + 1, boundary=boundary, backward=True)
+    users = tuple(reversed(rows[:size]))
+    prev_cursor = encode_cursor(order, order.key_values(users[0])) if len(rows) > size else None
+    anchor = (
+        order.key_values(users[-1]) if users else including(order, boundary, probing_forward=True)
+    )
+    next_cursor = encode_cursor(order, anchor) if exists_beyond(anchor, backward=False) else None
+    return UserPage(users, next_cursor=next_cursor, prev_cursor=prev_cursor)

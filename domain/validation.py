@@ -1,0 +1,163 @@
+"""The rules for a user's attributes, in one place.
+
+Each rule is a plain function taking a raw value (``object``) and returning the normalised
+value or a list of failures, so the HTTP layer and the property tests share them. Every rule
+runs on every field before anything fails: the caller sees all bad fields at once.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Mapping
+from typing import Final
+from urllib.parse import urlsplit
+
+from domain.errors import FieldError, UserValidationError
+from domain.model import ATTRIBUTES, NewUser
+
+NAME_MAX: Final = 250
+ADDRESS_MAX: Final = 2000
+PROFESSION_MAX: Final = 250
+WEBSITE_MAX: Final = 250
+AGE_MIN: Final = 0
+AGE_MAX: Final = 150
+
+# Characters a URL may not hold unencoded (RFC 3986); rejecting them keeps stored links inert.
+_URL_FORBIDDEN: Final = frozenset(' <>"\\^`{|}')
+
+
+class _Invalid(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _check_text(field: str, value: object, maximum: int, allowed_controls: str = "") -> str:
+    if not isinstance(value, str):
+        raise _Invalid("not_a_string", f"{field} must be a string, got {_describe(value)}")
+    text = value.strip()
+    if not text:
+        raise _Invalid("blank", f"{field} must not be empty")
+    if len(text) > maximum:
+        raise _Invalid(
+            "too_long", f"{field} must be at most {maximum} characters, got {len(text)}"
+        )
+    for character in text:
+        category = unicodedata.category(character)
+        if category == "Cc" and character not in allowed_controls:
+            raise _Invalid(
+                "control_character",
+                f"{field} must not contain control characters (found U+{ord(character):04X})",
+            )
+        if category == "Cs":
+            raise _Invalid(
+                "invalid_character",
+                f"{field} must not contain lone surrogates (found U+{ord(character):04X})",
+            )
+    return text
+
+
+def check_name(value: object) -> str:
+    return _check_text("name", value, NAME_MAX)
+
+
+def check_address(value: object) -> str:
+    if isinstance(value, str):
+        value = value.replace("\r\n", "\n")
+    return _check_text("address", value, ADDRESS_MAX, allowed_controls="\n")
+
+
+def check_profession(value: object) -> str:
+    return _check_text("profession", value, PROFESSION_MAX)
+
+
+def check_age(value: object) -> int:
+    # bool is a subclass of int in Python; a JSON true is not an age.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid("not_an_integer", f"age must be a whole number, got {_describe(value)}")
+    if not AGE_MIN <= value <= AGE_MAX:
+        raise _Invalid("out_of_range", f"age must be between {AGE_MIN} and {AGE_MAX}, got {value}")
+    return value
+
+
+def check_website(value: object) -> str:
+    text = _check_text("website", value, WEBSITE_MAX)
+    if any(character in _URL_FORBIDDEN or character.isspace() for character in text):
+        raise _Invalid("invalid_url", "website must not contain spaces or characters such as <>\"{}|\\^`")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        raise _Invalid("invalid_url", "website must be a valid URL") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise _Invalid(
+            "unsupported_scheme", "website must be an absolute http:// or https:// URL"
+        )
+    if not text[len(parts.scheme) :].startswith("://") or not parts.hostname:
+        raise _Invalid("invalid_url", "website must be an absolute URL with a host")
+    return text
+
+
+RULES: Final[Mapping[str, Callable[[object], object]]] = {
+    "name": check_name,
+    "address": check_address,
+    "age": check_age,
+    "profession": check_profession,
+    "website": check_website,
+}
+assert tuple(RULES) == ATTRIBUTES
+
+
+def _check_fields(attributes: Mapping[str, object]) -> tuple[dict[str, object], list[FieldError]]:
+    values: dict[str, object] = {}
+    errors: list[FieldError] = []
+    for field, value in attributes.items():
+        rule = RULES.get(field)
+        if rule is None:
+            errors.append(
+                FieldError(field, "unknown_attribute", f"users have no attribute {field!r}")
+            )
+            continue
+        try:
+            values[field] = rule(value)
+        except _Invalid as invalid:
+            errors.append(FieldError(field, invalid.code, invalid.detail))
+    return values, errors
+
+
+def validate_new_user(attributes: Mapping[str, object]) -> NewUser:
+    """Every attribute is required; unknown ones are rejected. Raises UserValidationError."""
+    values, errors = _check_fields(attributes)
+    errors.extend(
+        FieldError(field, "missing", f"{field} is required")
+        for field in ATTRIBUTES
+        if field not in attributes
+    )
+    if errors:
+        raise UserValidationError(errors)
+    return NewUser(**values)  # type: ignore[arg-type]
+
+
+def validate_changes(attributes: Mapping[str, object]) -> dict[str, object]:
+    """Any subset of the attributes, each checked by its rule. Raises UserValidationError."""
+    values, errors = _check_fields(attributes)
+    if errors:
+        raise UserValidationError(errors)
+    return values
