@@ -1,0 +1,118 @@
+"""How a list query becomes SQL: filter conditions, ORDER BY and keyset conditions.
+
+The reference semantics are UserFilter.matches and SortOrder.key_values; the contract
+suite compares this module's results with the in-memory adapter's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, tuple_
+from sqlalchemy.sql.elements import UnaryExpression
+
+from adapters.tables import ADDRESS_PREFIX_LENGTH, users
+from domain.cursors import Key
+from domain.queries import SortOrder, UserFilter
+
+_LIKE_ESCAPE = "\\"
+
+
+def key_column(attribute: str) -> ColumnElement[str]:
+    """The folded column an exact filter or sort on a string attribute uses."""
+    return users.c[f"{attribute}_key"]
+
+
+def address_prefix(folded: str) -> str:
+    return folded[:ADDRESS_PREFIX_LENGTH]
+
+
+def conditions(selection: UserFilter) -> list[ColumnElement[bool]]:
+    """The WHERE conditions, one per constraint of `selection`."""
+    where: list[ColumnElement[bool]] = []
+    for attribute, folded in selection.exact:
+        where.append(key_column(attribute) == folded)
+        if attribute == "address":  # lets the equality use the prefix index
+            where.append(users.c.address_prefix == address_prefix(folded))
+    if selection.age is not None:
+        where.append(users.c.age == selection.age)
+    if selection.age_min is not None:
+        where.append(users.c.age >= selection.age_min)
+    if selection.age_max is not None:
+        where.append(users.c.age <= selection.age_max)
+    if selection.search is not None:
+        # Keys and term are both folded, so SQLite's ASCII-only case-insensitive LIKE and
+        # PostgreSQL's case-sensitive LIKE agree; the pattern is a constant, so
+        # PostgreSQL can use the trigram index.
+        pattern = f"%{escape_like(selection.search)}%"
+        where.append(users.c.search_key.like(pattern, escape=_LIKE_ESCAPE))
+    return where
+
+
+def escape_like(term: str) -> str:
+    return (
+        term.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
+        .replace("%", _LIKE_ESCAPE + "%")
+        .replace("_", _LIKE_ESCAPE + "_")
+    )
+
+
+def _columns(attribute: str) -> list[ColumnElement[Any]]:
+    if attribute in ("id", "age"):
+        return [users.c[attribute]]
+    if attribute == "address":
+        # The prefix is monotone in the key, so (prefix, key) sorts exactly as key does,
+        # and the prefix index can serve the sort.
+        return [users.c.address_prefix, users.c.address_key]
+    return [key_column(attribute)]
+
+
+def _values(attribute: str, value: str | int) -> list[str | int]:
+    if attribute == "address" and isinstance(value, str):
+        return [address_prefix(value), value]
+    return [value]
+
+
+def _terms(order: SortOrder, backward: bool) -> list[tuple[ColumnElement[Any], bool]]:
+    """(column, descending) pairs in the direction of travel."""
+    return [
+        (column, key.descending != backward) for key in order.keys for column in _columns(key.field)
+    ]
+
+
+def order_by(order: SortOrder, backward: bool) -> list[UnaryExpression[Any]]:
+    return [
+        column.desc() if descending else column.asc()
+        for column, descending in _terms(order, backward)
+    ]
+
+
+def beyond(order: SortOrder, boundary: Key, backward: bool) -> ColumnElement[bool]:
+    """Rows strictly after `boundary` in the direction of travel."""
+    terms = _terms(order, backward)
+    values = [
+        v
+        for key, value in zip(order.keys, boundary, strict=True)
+        for v in _values(key.field, value)
+    ]
+    directions = {descending for _, descending in terms}
+    if len(directions) == 1:
+        # One direction for all: a row-value comparison, which an index can serve.
+        row = tuple_(*(column for column, _ in terms))
+        edge = tuple_(*values)
+        return row < edge if directions == {True} else row > edge
+    return _expanded(terms, values)
+
+
+def _expanded(
+    terms: Sequence[tuple[ColumnElement[Any], bool]], values: Sequence[str | int]
+) -> ColumnElement[bool]:
+    """(a > x) OR (a = x AND b < y) OR ... for keys sorted in mixed directions."""
+    alternatives: list[ColumnElement[bool]] = []
+    equal_so_far: list[ColumnElement[bool]] = []
+    for (column, descending), value in zip(terms, values, strict=True):
+        step = column < value if descending else column > value
+        alternatives.append(and_(*equal_so_far, step) if equal_so_far else step)
+        equal_so_far.append(column == value)
+    return or_(alternatives[0], *alternatives[1:])

@@ -1,0 +1,111 @@
+"""The database schema as SQLAlchemy Core tables; the migrations create exactly this.
+
+Strings are stored as given, and beside each one its domain comparison key (Python's
+casefold, computed in Python because SQL lower() folds differently). Filters, sorting and
+uniqueness use the keys, compared by code point (`COLLATE "C"` on PostgreSQL, SQLite's
+BINARY), which is how Python compares strings.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeEngine
+
+NAMING_CONVENTION: Final = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: A btree entry holds at most ~2700 bytes; a folded 2000-character address can reach 8000.
+#: The address sort indexes this many leading characters of the key; rows with the same
+#: prefix are put in order by an incremental sort on the full key.
+ADDRESS_PREFIX_LENGTH: Final = 200
+
+#: Rows of `user_counts`; a registration or removal touches the row `id % COUNT_SHARDS`, so
+#: concurrent writers seldom wait for each other, and the total is a sum of a few rows.
+COUNT_SHARDS: Final = 16
+
+#: Joins the folded fields in `search_key`; a search term never holds control characters,
+#: so a match can never span two fields.
+SEARCH_SEPARATOR: Final = "\x1f"
+
+#: Index options naming the dialects an index exists on (see `Index.ddl_if`).
+ONLY_ON: Final = "dialects"
+
+
+def key_type() -> TypeEngine[str]:
+    """Text compared by code point on every database."""
+    return Text().with_variant(Text(collation="C"), "postgresql")
+
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("name", String(250), nullable=False),
+    Column("name_key", key_type(), nullable=False),
+    Column("address", String(2000), nullable=False),
+    Column("address_key", key_type(), nullable=False),
+    Column("address_prefix", key_type(), nullable=False),
+    Column("age", Integer, nullable=False),
+    Column("profession", String(250), nullable=False),
+    Column("profession_key", key_type(), nullable=False),
+    Column("website", String(250), nullable=False),
+    Column("website_key", key_type(), nullable=False),
+    Column("search_key", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("name_key"),
+    CheckConstraint("age BETWEEN 0 AND 150", name="age_range"),
+    CheckConstraint("version >= 1", name="version_positive"),
+    CheckConstraint("name <> ''", name="name_not_empty"),
+    CheckConstraint("address <> ''", name="address_not_empty"),
+    CheckConstraint("profession <> ''", name="profession_not_empty"),
+    CheckConstraint("website <> ''", name="website_not_empty"),
+    # Never reuse the id of a removed user (SQLite would, without AUTOINCREMENT).
+    sqlite_autoincrement=True,
+)
+
+# One index per sort: the key, then id (the tie-breaker); descending sorts scan backwards.
+Index(None, users.c.name_key, users.c.id)
+Index(None, users.c.address_prefix)
+Index(None, users.c.age, users.c.id)
+Index(None, users.c.profession_key, users.c.id)
+Index(None, users.c.website_key, users.c.id)
+# Substring search at a million rows: trigrams of the joined folded fields.
+Index(
+    "ix_users_search_key_trgm",
+    users.c.search_key,
+    postgresql_using="gin",
+    postgresql_ops={"search_key": "gin_trgm_ops"},
+    info={ONLY_ON: ("postgresql",)},
+).ddl_if(dialect="postgresql")
+
+user_counts = Table(
+    "user_counts",
+    metadata,
+    Column("shard", SmallInteger, primary_key=True, autoincrement=False),
+    Column("total", BigInteger, nullable=False),
+)
