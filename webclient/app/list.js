@@ -16,8 +16,8 @@
     return { field: field, descending: descending };
   }
 
-  UserListController.$inject = ['$state', '$stateParams', 'User', 'jsonApi', 'toaster'];
-  function UserListController($state, $stateParams, User, jsonApi, toaster) {
+  UserListController.$inject = ['$state', 'User', 'jsonApi', 'toaster'];
+  function UserListController($state, User, jsonApi, toaster) {
     var vm = this;
     var latest = 0;  // only the newest request may change the screen
 
@@ -32,8 +32,8 @@
     vm.total = 0;
     vm.pages = 0;
     vm.page = 1;
-    vm.sort = parseSort($stateParams.sort);
-    vm.search = $stateParams.q || '';
+    vm.sort = parseSort($state.params.sort);
+    vm.search = $state.params.q || '';
     vm.loading = false;
     vm.shown = null;  // the parameters of the page on screen
     vm.confirming = null;
@@ -83,7 +83,10 @@
     };
 
     function currentParams() {
-      return { page: $stateParams.page || 1, sort: $stateParams.sort || 'name', q: $stateParams.q || '' };
+      // $state.params, not the injected $stateParams: that one is the snapshot taken when the
+      // controller was created, and dynamic parameters change without a new controller.
+      var params = $state.params;
+      return { page: params.page || 1, sort: params.sort || 'name', q: params.q || '' };
     }
 
     function go(change, options) {
