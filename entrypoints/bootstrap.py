@@ -1,0 +1,42 @@
+"""The wiring: which adapter, which database. The only module that imports `adapters`."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from starlette.applications import Starlette
+
+from adapters.database_url import normalize_database_url
+from adapters.memory import in_memory_uow_factory
+from adapters.schema import upgrade_to_head
+from adapters.sql import check_database, create_engine_for, sql_uow_factory
+from entrypoints.config import Settings
+from entrypoints.http.app import create_app
+from entrypoints.http.resources import UnitOfWorkFactory
+
+
+def migrate(database_url: str) -> None:
+    """Brings the database to the newest schema; safe when several processes start at once.
+
+    Raises ValueError for an unsupported URL, StorageUnavailableError when unreachable.
+    """
+    upgrade_to_head(normalize_database_url(database_url))
+
+
+def build_app(settings: Settings) -> Starlette:
+    """The service over the SQL adapter for `settings.database_url` (schema already at head)."""
+    engine = create_engine_for(normalize_database_url(settings.database_url))
+
+    def readiness() -> None:
+        check_database(engine)
+
+    # cast: the adapters' `users` is their concrete repository, which mypy does not accept
+    # for the protocol's mutable `users: UserRepository` attribute.
+    uow_factory = cast(UnitOfWorkFactory, sql_uow_factory(engine))
+    return create_app(uow_factory, readiness, cors_origins=settings.cors_origins)
+
+
+def build_memory_app(settings: Settings | None = None) -> Starlette:
+    """The service over the in-memory adapter (tests, demos): nothing survives the process."""
+    origins = settings.cors_origins if settings else ()
+    return create_app(cast(UnitOfWorkFactory, in_memory_uow_factory()), cors_origins=origins)

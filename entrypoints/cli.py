@@ -1,0 +1,213 @@
+"""The `users-service` command: `serve` and `migrate`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.config
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any, Final
+
+from entrypoints.config import (
+    CORS_ORIGINS_VARIABLE,
+    DATABASE_URL_VARIABLE,
+    DEFAULT_DATABASE_URL,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    LOG_LEVEL_VARIABLE,
+    LOG_LEVELS,
+    Settings,
+)
+
+logger = logging.getLogger("users_service.cli")
+
+#: Seconds uvicorn lets in-flight requests finish after SIGTERM/SIGINT.
+GRACEFUL_SHUTDOWN_S: Final = 10
+
+_DESCRIPTION = "A user directory: JSON:API over HTTP on PostgreSQL or embedded SQLite."
+_EPILOG = f"""\
+environment:
+  {DATABASE_URL_VARIABLE}   database when --database-url is not given, e.g.
+                 postgresql://user:secret@db.example:5432/users or sqlite:///path/users.db
+                 (postgres:// and postgresql+psycopg2:// work too);
+                 default: {DEFAULT_DATABASE_URL} in the working folder
+  {CORS_ORIGINS_VARIABLE}   comma-separated origins allowed to call the API from a browser
+                 when --cors-origin is not given (default: none, CORS off)
+  {LOG_LEVEL_VARIABLE}      log level when --log-level is not given (default: info)
+
+`serve` brings the schema to the newest version itself before listening, safely when several
+processes start at once. SIGTERM or SIGINT stops it cleanly (exit status 0).
+"""
+
+
+def _database_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help=f"PostgreSQL or SQLite URL (default: ${DATABASE_URL_VARIABLE}, "
+        f"else {DEFAULT_DATABASE_URL})",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="users-service", description=_DESCRIPTION, epilog=_EPILOG, formatter_class=formatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP service under uvicorn",
+        epilog=_EPILOG,
+        formatter_class=formatter,
+    )
+    serve.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to bind (default: {DEFAULT_HOST})"
+    )
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port to bind (default: {DEFAULT_PORT})"
+    )
+    _database_flag(serve)
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="worker processes, each with its own connection pool (default: 1)",
+    )
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="allow browser calls from ORIGIN (repeatable; default: "
+        f"${CORS_ORIGINS_VARIABLE}, else CORS off)",
+    )
+    serve.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        help=f"log level (default: ${LOG_LEVEL_VARIABLE}, else info)",
+    )
+    migrate = commands.add_parser(
+        "migrate",
+        help="bring the database schema to the newest version and exit",
+        epilog=_EPILOG,
+        formatter_class=formatter,
+    )
+    _database_flag(migrate)
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """Our loggers and uvicorn's on stderr; uvicorn's own access log is off (we log one line
+    per request on `users_service.access`)."""
+    handler = {"handlers": ["stderr"], "level": level.upper(), "propagate": False}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        },
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "plain",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "users_service": handler,
+            "uvicorn": handler,
+            "uvicorn.error": {"level": level.upper()},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            "alembic": {**handler, "level": "WARNING"},
+        },
+    }
+
+
+def _migrate(settings: Settings) -> int:
+    from domain.errors import StorageUnavailableError
+    from entrypoints import bootstrap
+
+    try:
+        bootstrap.migrate(settings.database_url)
+    except ValueError as error:
+        logger.error("%s", error)
+        return 2
+    except StorageUnavailableError:
+        logger.error("the database cannot be reached; is it running and the URL right?")
+        return 1
+    logger.info("the database schema is at the newest version")
+    return 0
+
+
+def _stop_quietly(signum: int, frame: object) -> None:
+    """Uvicorn re-raises the signal that stopped it once it has shut down cleanly; landing
+    here instead of the default handler lets the command exit with status 0."""
+
+
+def _serve(settings: Settings) -> int:
+    import uvicorn
+
+    from entrypoints import bootstrap
+
+    status = _migrate(settings)
+    if status:
+        return status
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "access_log": False,
+        "log_config": log_config(settings.log_level),
+        "log_level": settings.log_level,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+        "proxy_headers": False,
+    }
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, _stop_quietly)
+    if settings.workers == 1:
+        uvicorn.run(bootstrap.build_app(settings), **options)
+    else:
+        os.environ.update(settings.environment())
+        uvicorn.run(
+            "entrypoints.asgi:create_app_from_env",
+            factory=True,
+            workers=settings.workers,
+            **options,
+        )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        settings = Settings.load(
+            os.environ,
+            database_url=args.database_url,
+            cors_origins=args.cors_origin,
+            log_level=args.log_level,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+        )
+    else:
+        settings = Settings.load(os.environ, database_url=args.database_url)
+    logging.config.dictConfig(log_config(settings.log_level))
+    if args.command == "serve":
+        return _serve(settings)
+    return _migrate(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Settings, built in one place: command-line flag, then environment, then default.
+
+Nothing here reads the environment at import time; `Settings.load` takes the mapping to read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+from attrs import field, frozen
+
+DEFAULT_DATABASE_URL: Final = "sqlite:///users.db"
+DEFAULT_HOST: Final = "127.0.0.1"
+DEFAULT_PORT: Final = 8000
+LOG_LEVELS: Final = ("critical", "error", "warning", "info", "debug")
+
+#: The environment variables the service reads (also how `serve` hands settings to workers).
+DATABASE_URL_VARIABLE: Final = "DATABASE_URL"
+CORS_ORIGINS_VARIABLE: Final = "CORS_ORIGINS"
+LOG_LEVEL_VARIABLE: Final = "LOG_LEVEL"
+
+
+def _origins(value: Sequence[str]) -> tuple[str, ...]:
+    return tuple(origin.strip() for origin in value if origin.strip())
+
+
+@frozen
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    workers: int = 1
+    cors_origins: tuple[str, ...] = field(default=(), converter=_origins)
+    log_level: str = "info"
+
+    @classmethod
+    def load(
+        cls,
+        environ: Mapping[str, str],
+        *,
+        database_url: str | None = None,
+        cors_origins: Sequence[str] | None = None,
+        log_level: str | None = None,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        workers: int = 1,
+    ) -> Settings:
+        """Flags win over the environment, which wins over the defaults."""
+        return cls(
+            database_url=database_url or environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL,
+            host=host,
+            port=port,
+            workers=workers,
+            cors_origins=tuple(
+                cors_origins if cors_origins else environ.get(CORS_ORIGINS_VARIABLE, "").split(",")
+            ),
+            log_level=(log_level or environ.get(LOG_LEVEL_VARIABLE) or "info").lower(),
+        )
+
+    def environment(self) -> dict[str, str]:
+        """The variables from which `load` rebuilds these settings in a worker process."""
+        return {
+            DATABASE_URL_VARIABLE: self.database_url,
+            CORS_ORIGINS_VARIABLE: ",".join(self.cors_origins),
+            LOG_LEVEL_VARIABLE: self.log_level,
+        }

@@ -1,0 +1,94 @@
+"""The Starlette application: routes, exception handlers, middleware and lifespan, no decorators."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from entrypoints.http.errors import exception_handlers
+from entrypoints.http.middleware import AccessLogMiddleware, BodyLimitMiddleware
+from entrypoints.http.openapi import openapi_bytes
+from entrypoints.http.resources import (
+    UnitOfWorkFactory,
+    UserResources,
+    health,
+    readiness_endpoint,
+)
+from entrypoints.http.security import SecurityHeadersMiddleware
+from entrypoints.http.webclient import webclient_routes
+
+logger = logging.getLogger("users_service.app")
+
+COLLECTION_METHODS = ["GET", "POST"]
+ITEM_METHODS = ["GET", "PATCH", "DELETE"]
+
+
+def _openapi_endpoint() -> Callable[[Request], Response]:
+    content = openapi_bytes()
+
+    def openapi(request: Request) -> Response:
+        return Response(content, media_type="application/json")
+
+    return openapi
+
+
+def api_routes(
+    uow_factory: UnitOfWorkFactory, readiness: Callable[[], None] | None = None
+) -> list[BaseRoute]:
+    users = UserResources(uow_factory)
+    return [
+        Route("/api/v1/users", users.collection, methods=COLLECTION_METHODS),
+        Route("/api/v1/users.json", users.collection, methods=COLLECTION_METHODS),
+        Route("/api/v1/users/{user_id:int}", users.item, methods=ITEM_METHODS),
+        Route("/api/v1/users/{user_id:int}.json", users.item, methods=ITEM_METHODS),
+        Route("/api/v1/openapi.json", _openapi_endpoint(), methods=["GET"]),
+        Route("/healthz", health, methods=["GET"]),
+        Route("/readyz", readiness_endpoint(readiness), methods=["GET"]),
+    ]
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    logger.info("users-service ready")
+    yield
+    logger.info("users-service stopping")
+
+
+def create_app(
+    uow_factory: UnitOfWorkFactory,
+    readiness: Callable[[], None] | None = None,
+    *,
+    cors_origins: Sequence[str] = (),
+) -> Starlette:
+    """The whole HTTP service over any unit-of-work factory (SQL in production, memory in tests).
+
+    `readiness` raises StorageUnavailableError when the database does not answer (`/readyz`).
+    CORS stays off unless `cors_origins` names the origins allowed to call the API.
+    """
+    middleware = [Middleware(SecurityHeadersMiddleware), Middleware(AccessLogMiddleware)]
+    if cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(cors_origins),
+                allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                allow_headers=["Accept", "Content-Type", "If-Match", "If-None-Match"],
+                expose_headers=["ETag", "Location", "Retry-After"],
+                max_age=600,
+            )
+        )
+    middleware.append(Middleware(BodyLimitMiddleware))
+    return Starlette(
+        routes=[*api_routes(uow_factory, readiness), *webclient_routes()],
+        middleware=middleware,
+        exception_handlers=exception_handlers(),
+        lifespan=_lifespan,
+    )

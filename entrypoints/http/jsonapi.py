@@ -1,0 +1,206 @@
+"""JSON:API documents: rendering users and errors, and reading request documents.
+
+Rendering builds plain dicts and serialises them with `json.dumps` (the hot path: no schema
+library per request). Reading goes through one strict cattrs `Converter`: a string is a string
+and an object is an object, nothing is coerced; the domain never sees JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+import attrs
+import cattrs
+from cattrs.errors import ClassValidationError
+
+from domain.model import ATTRIBUTES, User
+
+JSONAPI_MEDIA_TYPE: Final = "application/vnd.api+json"
+RESOURCE_TYPE: Final = "users"
+COLLECTION_PATH: Final = "/api/v1/users"
+CURSOR_PROFILE: Final = "http://jsonapi.org/profiles/ethanresnick/cursor-pagination/"
+CURSOR_ERROR_TYPE: Final = "https://jsonapi.org/profiles/ethanresnick/cursor-pagination/"
+JSONAPI_OBJECT: Final = {"version": "1.1"}
+_CURSOR_JSONAPI_OBJECT: Final = {"version": "1.1", "profile": [CURSOR_PROFILE]}
+
+Fields = frozenset[str] | None  # a sparse fieldset; None means every attribute
+
+_encoder = json.JSONEncoder(separators=(",", ":"))
+
+
+def json_bytes(document: Mapping[str, Any]) -> bytes:
+    """Compact JSON; non-ASCII is escaped, so even a lone surrogate cannot break encoding."""
+    return _encoder.encode(document).encode("ascii")
+
+
+def user_path(user_id: int) -> str:
+    return f"{COLLECTION_PATH}/{user_id}"
+
+
+def resource_object(user: User, fields: Fields = None) -> dict[str, Any]:
+    if fields is None:
+        attributes = {
+            "name": user.name,
+            "address": user.address,
+            "age": user.age,
+            "profession": user.profession,
+            "website": user.website,
+        }
+    else:
+        attributes = {name: getattr(user, name) for name in ATTRIBUTES if name in fields}
+    return {
+        "type": RESOURCE_TYPE,
+        "id": str(user.id),
+        "attributes": attributes,
+        "links": {"self": user_path(user.id)},
+    }
+
+
+def resource_document(user: User, fields: Fields = None) -> dict[str, Any]:
+    return {
+        "jsonapi": JSONAPI_OBJECT,
+        "links": {"self": user_path(user.id)},
+        "data": resource_object(user, fields),
+    }
+
+
+def collection_document(
+    users: Iterable[User],
+    links: Mapping[str, str | None],
+    meta: Mapping[str, Any],
+    fields: Fields = None,
+    *,
+    cursor_profile: bool = False,
+) -> dict[str, Any]:
+    return {
+        "jsonapi": _CURSOR_JSONAPI_OBJECT if cursor_profile else JSONAPI_OBJECT,
+        "links": dict(links),
+        "meta": dict(meta),
+        "data": [resource_object(user, fields) for user in users],
+    }
+
+
+def meta_document(meta: Mapping[str, Any], self_link: str) -> dict[str, Any]:
+    return {"jsonapi": JSONAPI_OBJECT, "links": {"self": self_link}, "meta": dict(meta)}
+
+
+def error_document(
+    errors: list[dict[str, Any]], self_link: str, *, cursor_profile: bool = False
+) -> dict[str, Any]:
+    return {
+        "jsonapi": _CURSOR_JSONAPI_OBJECT if cursor_profile else JSONAPI_OBJECT,
+        "links": {"self": self_link},
+        "errors": errors,
+    }
+
+
+# -- reading request documents ------------------------------------------------------------
+
+
+class DocumentError(Exception):
+    """The body is not a JSON:API document this service accepts; maps to a 400/403/409."""
+
+    def __init__(self, status: int, code: str, detail: str, pointer: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.pointer = pointer
+
+
+@attrs.frozen
+class ResourceIn:
+    """The `data` member of a POST or PATCH document, as far as this service reads it."""
+
+    type: str
+    id: str | None = None
+    attributes: dict[str, Any] = attrs.Factory(dict)
+
+
+def _strict_str(value: object, _: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("must be a string")
+    return value
+
+
+def _strict_object(value: object, _: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError("must be an object")
+    return value
+
+
+converter: Final = cattrs.Converter(detailed_validation=True)
+converter.register_structure_hook(str, _strict_str)
+converter.register_structure_hook_func(lambda kind: kind == dict[str, Any], _strict_object)
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_body(body: bytes) -> dict[str, Any]:
+    """The top-level object of a request body. Raises DocumentError."""
+    try:
+        document = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise DocumentError(
+            400, "malformed_json", "the request body is not valid JSON", ""
+        ) from None
+    if not isinstance(document, dict):
+        raise DocumentError(400, "not_an_object", "the request body must be a JSON object", "")
+    return document
+
+
+def read_resource(body: bytes) -> ResourceIn:
+    """The resource object in a request document. Raises DocumentError."""
+    document = parse_body(body)
+    if "data" not in document:
+        raise DocumentError(400, "missing_data", "the document must have a data member", "")
+    data = document["data"]
+    if not isinstance(data, dict):
+        raise DocumentError(400, "invalid_data", "data must be a resource object", "/data")
+    try:
+        resource = converter.structure(data, ResourceIn)
+    except ClassValidationError as error:
+        failures, _ = error.group_exceptions()
+        failure, note = failures[0]
+        name = str(note.name)
+        if isinstance(failure, KeyError):
+            raise DocumentError(
+                400, "invalid_document", f"the resource object must have a {name!r} member", "/data"
+            ) from None
+        raise DocumentError(400, "invalid_document", f"{name} {failure}", f"/data/{name}") from None
+    if resource.type != RESOURCE_TYPE:
+        raise DocumentError(
+            409,
+            "type_mismatch",
+            f"this endpoint takes resources of type {RESOURCE_TYPE!r}",
+            "/data/type",
+        )
+    return resource
+
+
+def read_new_user(body: bytes) -> dict[str, Any]:
+    """The attributes of a POST document. Raises DocumentError."""
+    resource = read_resource(body)
+    if resource.id is not None:
+        raise DocumentError(
+            403, "client_generated_id", "this service assigns ids; omit data.id", "/data/id"
+        )
+    return resource.attributes
+
+
+def read_changes(body: bytes, user_id: int) -> dict[str, Any]:
+    """The attributes of a PATCH document for `user_id`. Raises DocumentError."""
+    resource = read_resource(body)
+    if resource.id is None:
+        raise DocumentError(
+            400, "invalid_document", "the resource object must have an 'id' member", "/data"
+        )
+    if resource.id != str(user_id):
+        raise DocumentError(
+            409, "id_mismatch", f"data.id must be {str(user_id)!r}, the id in the URL", "/data/id"
+        )
+    return resource.attributes

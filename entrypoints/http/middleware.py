@@ -1,0 +1,133 @@
+"""Pure ASGI middleware for every request: the access log line and the request body limit."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Final
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from entrypoints.http.errors import RequestError, error_response
+
+access_logger = logging.getLogger("users_service.access")
+
+#: Requests larger than this are refused with 413 before their body is read.
+MAX_BODY_BYTES: Final = 64 * 1024
+#: Where the body read by BodyLimitMiddleware waits for the endpoint.
+BODY_SCOPE_KEY: Final = "users_service.body"
+_BODY_METHODS: Final = frozenset({"POST", "PATCH", "PUT"})
+
+
+class AccessLogMiddleware:
+    """One structured line per request: method, path, status, duration_ms."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            if access_logger.isEnabledFor(logging.INFO):
+                duration_ms = round((time.perf_counter() - started) * 1000, 2)
+                method, path = scope["method"], scope["path"]
+                access_logger.info(
+                    "method=%s path=%s status=%d duration_ms=%.2f",
+                    method,
+                    json.dumps(path),
+                    status,
+                    duration_ms,
+                    extra={
+                        "method": method,
+                        "path": path,
+                        "status": status,
+                        "duration_ms": duration_ms,
+                    },
+                )
+
+
+def _too_large() -> RequestError:
+    return RequestError(
+        413,
+        "body_too_large",
+        "Request body too large",
+        f"the request body must be at most {MAX_BODY_BYTES} bytes",
+    )
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+class BodyLimitMiddleware:
+    """Reads the body of POST/PATCH/PUT up to MAX_BODY_BYTES into the scope.
+
+    A declared Content-Length over the limit is refused at once; a chunked body is counted
+    while it streams and refused as soon as it passes the limit, never read to its end. The
+    endpoints are plain `def` functions run in a thread, so they take the body from the scope.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        declared = _declared_length(scope)
+        if declared is not None and declared > MAX_BODY_BYTES:
+            await self._refuse(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        scope[BODY_SCOPE_KEY] = body
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
+        error = _too_large()
+        path = scope["path"]
+        response = error_response(path, error.status, [error.error], {"Connection": "close"})
+        await response(scope, receive, send)
