@@ -70,9 +70,8 @@ def _vendor_file(relative: str) -> tuple[bytes, str] | None:
     return content, _etag(content)
 
 
-def _app_file(relative: str) -> tuple[bytes, str] | None:
+def _app_file(node: Traversable | None) -> tuple[bytes, str] | None:
     # Read on every request, so that an editable install serves edits without a restart.
-    node = resources.files(PACKAGE) / "index.html" if relative == "index.html" else _find(relative)
     if node is None or not node.is_file():
         return None
     content = node.read_bytes()
@@ -99,7 +98,7 @@ def _not_found() -> HTTPException:
 
 
 def index(request: Request) -> Response:
-    found = _app_file("index.html")
+    found = _app_file(resources.files(PACKAGE) / "index.html")
     if found is None:
         raise _not_found()
     return _respond(request, "index.html", found, "no-cache")
@@ -110,7 +109,7 @@ def asset(request: Request) -> Response:
     if relative.startswith("vendor/"):
         found, cache_control = _vendor_file(relative), f"public, max-age={VENDOR_MAX_AGE}"
     else:
-        found, cache_control = _app_file(relative), "no-cache"
+        found, cache_control = _app_file(_find(relative)), "no-cache"
     if found is None:
         raise _not_found()
     return _respond(request, relative, found, cache_control)
