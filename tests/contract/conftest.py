@@ -1,0 +1,62 @@
+"""One repository suite for every adapter: `uow_factory` is an empty store of each kind.
+
+The SQL databases are built with the migrations (upgrade_to_head), once per run, and
+emptied before each test: rows gone, ids restarted, the user count back to zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from adapters.memory import in_memory_uow_factory
+from adapters.schema import upgrade_to_head
+from adapters.sql import create_engine_for, sql_uow_factory
+from domain.ports import UnitOfWork
+
+ADAPTERS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+SQL_ADAPTERS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def empty_database(engine: Engine) -> None:
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("TRUNCATE users RESTART IDENTITY"))
+        else:
+            connection.execute(text("DELETE FROM users"))
+            connection.execute(text("DELETE FROM sqlite_sequence WHERE name = 'users'"))
+        connection.execute(text("UPDATE user_counts SET total = 0"))
+
+
+@pytest.fixture(scope="session")
+def postgresql_engine(postgres_url: str) -> Iterator[Engine]:
+    upgrade_to_head(postgres_url)
+    engine = create_engine_for(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    url = f"sqlite:///{Path(tmp_path_factory.mktemp('contract')) / 'users.db'}"
+    upgrade_to_head(url)
+    engine = create_engine_for(url)
+    yield engine
+    engine.dispose()
+
+
+def empty_store(request: pytest.FixtureRequest, kind: str) -> Callable[[], UnitOfWork]:
+    if kind == "memory":
+        return in_memory_uow_factory()
+    engine: Engine = request.getfixturevalue(f"{kind}_engine")
+    empty_database(engine)
+    return sql_uow_factory(engine)
+
+
+@pytest.fixture(params=ADAPTERS)
+def uow_factory(request: pytest.FixtureRequest) -> Callable[[], UnitOfWork]:
+    """An empty store, once per adapter."""
+    return empty_store(request, request.param)
