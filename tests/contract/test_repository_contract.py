@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the unicode here is the point of the tests
 """The repository contract: every adapter behaves the same (memory, SQLite, PostgreSQL)."""
 
 from __future__ import annotations
