@@ -1,0 +1,75 @@
+"""The app under test: the real Starlette app over the in-memory adapter, and over SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, cast
+
+import pytest
+from sqlalchemy import text
+from starlette.testclient import TestClient
+
+from adapters.memory import in_memory_uow_factory
+from entrypoints.http.app import create_app
+from entrypoints.http.resources import UnitOfWorkFactory
+from tests.http.documents import JSONAPI, new_user
+
+
+def memory_client(readiness: Callable[[], None] | None = None, **options: Any) -> TestClient:
+    factory = cast(UnitOfWorkFactory, in_memory_uow_factory())
+    return TestClient(create_app(factory, readiness, **options), raise_server_exceptions=False)
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    """A fresh app over an empty in-memory store."""
+    with memory_client() as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def create(client: TestClient) -> Callable[..., dict[str, Any]]:
+    """Creates a user through the API and returns its resource object."""
+
+    def create_user(**changes: Any) -> dict[str, Any]:
+        response = client.post(
+            "/api/v1/users", json=new_user(**changes), headers={"Content-Type": JSONAPI}
+        )
+        assert response.status_code == 201, response.text
+        resource: dict[str, Any] = response.json()["data"]
+        return resource
+
+    return create_user
+
+
+def _sql_client(url: str) -> Iterator[TestClient]:
+    from adapters.schema import upgrade_to_head
+    from adapters.sql import create_engine_for, sql_uow_factory
+
+    upgrade_to_head(url)
+    engine = create_engine_for(url)
+    with engine.begin() as connection:
+        # Empty the users between tests; the sharded count rows stay, at zero.
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("TRUNCATE users RESTART IDENTITY"))
+        else:
+            connection.execute(text("DELETE FROM users"))
+        connection.execute(text("UPDATE user_counts SET total = 0"))
+    factory = cast(UnitOfWorkFactory, sql_uow_factory(engine))
+    app = create_app(factory, readiness=None)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as test_client:
+            yield test_client
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_client(request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """The same app over each adapter: memory, SQLite and PostgreSQL."""
+    if request.param == "memory":
+        with memory_client() as test_client:
+            yield test_client
+        return
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    yield from _sql_client(url)
