@@ -114,6 +114,7 @@ def test_the_database_down_is_a_503_document(client: TestClient) -> None:
             broken.post("/api/v1/users", json=new_user()),
         ):
             [error] = check_errors(response, 503)
+            assert error["code"] == "storage_unavailable"
             assert "10.0.0.5" not in response.text
             assert response.headers["retry-after"]
 
