@@ -112,7 +112,7 @@ def main() -> int:
             page.get_by_label("Website", exact=True).fill("javascript:alert(1)")
             page.get_by_role("button", name="Save").click()
             expect(page.locator("#user-age-message .field-error")).to_be_visible()
-            page.wait_for_timeout(600)  # let the toast finish sliding in
+            page.wait_for_timeout(1500)  # let the toast finish fading in
             page.screenshot(path=str(DOCS / "form.png"))
             browser.close()
     print(f"wrote {DOCS / 'list.png'} and {DOCS / 'form.png'}")
