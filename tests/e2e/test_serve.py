@@ -1,0 +1,207 @@
+"""`users-service serve` as a real process on a free port: a full cycle over a real socket,
+then SIGTERM and a clean exit; and `users-service migrate`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+COMMAND = str(Path(sys.executable).with_name("users-service"))
+JSONAPI = "application/vnd.api+json"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Server:
+    def __init__(self, database_url: str, cwd: Path, *extra: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        environ = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+        self.process = subprocess.Popen(
+            [COMMAND, "serve", "--port", str(self.port), "--database-url", database_url, *extra],
+            cwd=cwd,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def wait_until_healthy(self, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"serve exited early:\n{self.process.communicate()[0]}")
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        pytest.fail("serve did not answer /healthz in time")
+
+    def stop(self) -> tuple[int, str]:
+        self.process.send_signal(signal.SIGTERM)
+        output, _ = self.process.communicate(timeout=15)
+        return self.process.returncode, output
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[type[Server]]:
+    started: list[Server] = []
+
+    class Started(Server):
+        def __init__(self, database_url: str, *extra: str) -> None:
+            super().__init__(database_url, tmp_path, *extra)
+            started.append(self)
+            self.wait_until_healthy()
+
+    yield Started  # type: ignore[misc]
+    for server in started:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.communicate()
+
+
+def full_cycle(base: str) -> None:
+    name = f"Ada {uuid.uuid4().hex[:8]}"
+    document = {
+        "data": {
+            "type": "users",
+            "attributes": {
+                "name": name,
+                "address": "London",
+                "age": 36,
+                "profession": "mathematician",
+                "website": "https://ada.example",
+            },
+        }
+    }
+    with httpx.Client(base_url=base, headers={"Accept": JSONAPI}, timeout=10) as client:
+        created = client.post("/api/v1/users", json=document, headers={"Content-Type": JSONAPI})
+        assert created.status_code == 201, created.text
+        location = created.headers["location"]
+        user_id = created.json()["data"]["id"]
+        read = client.get(location)
+        assert read.json()["data"]["attributes"]["name"] == name
+        assert read.headers["x-content-type-options"] == "nosniff"
+        patch = {"data": {"type": "users", "id": user_id, "attributes": {"age": 37}}}
+        changed = client.patch(location, json=patch, headers={"If-Match": read.headers["etag"]})
+        assert changed.status_code == 200 and changed.json()["data"]["attributes"]["age"] == 37
+        stale = client.patch(location, json=patch, headers={"If-Match": read.headers["etag"]})
+        assert stale.status_code == 412
+        listed = client.get("/api/v1/users.json", params={"filter[name]": name.upper()})
+        assert [user["id"] for user in listed.json()["data"]] == [user_id]
+        assert client.delete(location).status_code == 204
+        missing = client.get(location)
+        assert missing.status_code == 404 and missing.json()["errors"][0]["code"] == "not_found"
+        assert client.get("/readyz").status_code == 200
+
+
+def stop_cleanly(server: Server) -> str:
+    started = time.monotonic()
+    status, output = server.stop()
+    assert status == 0, output
+    assert time.monotonic() - started < 10
+    return output
+
+
+def test_serve_on_sqlite_does_the_full_cycle_and_stops_cleanly_on_sigterm(
+    serve: type[Server], tmp_path: Path
+) -> None:
+    server = serve(f"sqlite:///{tmp_path / 'e2e.db'}")
+    full_cycle(server.base)
+    output = stop_cleanly(server)
+    assert 'users_service.access method=POST path="/api/v1/users" status=201' in output
+    assert "uvicorn.access" not in output
+
+
+@pytest.mark.postgres
+def test_serve_on_postgresql_does_the_full_cycle_and_stops_cleanly(
+    serve: type[Server], postgres_url: str
+) -> None:
+    server = serve(postgres_url.replace("postgresql://", "postgres://", 1))
+    full_cycle(server.base)
+    stop_cleanly(server)
+
+
+def test_serve_with_two_workers_answers_and_stops_cleanly(
+    serve: type[Server], tmp_path: Path
+) -> None:
+    server = serve(f"sqlite:///{tmp_path / 'workers.db'}", "--workers", "2")
+    full_cycle(server.base)
+    stop_cleanly(server)
+
+
+def test_serve_defaults_to_users_db_in_the_working_folder(tmp_path: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [COMMAND, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env={key: value for key, value in os.environ.items() if key != "DATABASE_URL"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not (tmp_path / "users.db").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert (tmp_path / "users.db").exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=15)
+
+
+@pytest.mark.postgres
+def test_migrate_takes_a_postgres_url(postgres_url: str) -> None:
+    url = postgres_url.replace("postgresql://", "postgres://", 1)
+    result = subprocess.run(
+        [COMMAND, "migrate", "--database-url", url], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_migrate_reads_database_url_from_the_environment(tmp_path: Path) -> None:
+    environ = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'env.db'}"}
+    result = subprocess.run(
+        [COMMAND, "migrate"], env=environ, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "env.db").exists()
+
+
+def test_an_unsupported_database_url_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [COMMAND, "migrate", "--database-url", "mysql://root:hunter2@db/users"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "hunter2" not in result.stderr + result.stdout
+
+
+def test_help_documents_the_commands_and_database_url() -> None:
+    result = subprocess.run([COMMAND, "serve", "--help"], capture_output=True, text=True)
+    for word in (
+        "--host",
+        "--port",
+        "--database-url",
+        "--workers",
+        "--cors-origin",
+        "DATABASE_URL",
+    ):
+        assert word in result.stdout
