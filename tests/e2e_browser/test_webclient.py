@@ -246,3 +246,43 @@ def test_the_page_is_served_with_a_strict_csp_and_loads_only_from_the_service(
     expect(page.get_by_role("button", name="Save")).to_be_visible()
     assert any("/assets/vendor/angular/angular.min.js" in url for url in recorder.requests)
     assert all(url.startswith(service) for url in recorder.requests)
+
+
+def test_a_failed_request_leaves_the_screen_as_it_was(page: Page, api: Api) -> None:
+    for number in range(12):
+        api.create(**sample_user(number))
+    open_list(page)
+    status = page.locator(".page-status")
+    expect(status).to_have_text("Page 1 of 2 · 12 users")
+    before = names_on_screen(page)
+    unavailable = {
+        "status": 503,
+        "headers": {"Content-Type": "application/vnd.api+json"},
+        "body": '{"errors": [{"status": "503", "code": "storage_unavailable", '
+        '"title": "Storage unavailable", "detail": "the database does not answer"}]}',
+    }
+    page.route("**/api/v1/users**", lambda route: route.fulfill(**unavailable))
+
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator(".toast")).to_contain_text("the database does not answer")
+    expect(status).to_have_text("Page 1 of 2 · 12 users")
+    expect(page).to_have_url(re.compile(r"#!/list$"))
+    assert names_on_screen(page) == before
+
+    page.locator(ROWS).first.get_by_role("link", name="Edit").click()
+    expect(page.get_by_role("alert")).to_contain_text("Could not load the user")
+    expect(page.get_by_role("button", name="Save")).to_have_count(0)
+    page.unroute("**/api/v1/users**")
+    page.get_by_role("button", name="Try again").click()
+    expect(page.get_by_label("Name", exact=True)).to_have_value(before[0])
+
+    page.goto("/#!/add")
+    fill_form(page, sample_user(30, name="Kept"))
+    page.route("**/api/v1/users**", lambda route: route.fulfill(**unavailable))
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("the database does not answer")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Kept")
+    page.unroute("**/api/v1/users**")
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"#!/list$"))
+    assert len(api.find("Kept")) == 1

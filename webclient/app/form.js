@@ -49,6 +49,8 @@
     vm.saving = false;
     vm.stale = false;      // a 412: someone else changed the user
     vm.etag = null;
+    vm.ready = !vm.editing;  // an edit form shows only once the user has loaded
+    vm.loadError = null;
 
     vm.hint = function (field) {
       if (vm.errors[field] || !(vm.touched[field] || vm.submitted)) { return ''; }
@@ -62,6 +64,7 @@
 
     vm.reload = function () {
       vm.loading = true;
+      vm.loadError = null;
       User.get({ id: vm.id }).$promise.then(function (user) {
         vm.user = pick(user);
         vm.etag = user.$etag;
@@ -71,19 +74,21 @@
         vm.submitted = false;
         vm.stale = false;
         vm.loading = false;
+        vm.ready = true;
       }, function (response) {
         vm.loading = false;
         if (response.status === 404) {
           toaster.pop('warning', 'User not found', 'This user does not exist (any more).');
           $state.go('users.list');
         } else {
-          toaster.pop('error', 'Could not load the user', jsonApi.describeFailure(response).messages.join(' '));
+          vm.loadError = jsonApi.describeFailure(response).messages.join(' ');
+          toaster.pop('error', 'Could not load the user', vm.loadError);
         }
       });
     };
 
     vm.save = function () {
-      if (vm.saving || vm.loading) { return; }
+      if (vm.saving || vm.loading || !vm.ready) { return; }
       vm.submitted = true;
       vm.saving = true;
       var payload = pick(vm.user);
