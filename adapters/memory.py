@@ -109,7 +109,7 @@ class InMemoryUserRepository:
         user = self._get_at(user_id, expected_version)
         if "name" in changes:
             self._check_name_free(str(changes["name"]), user_id)
-        changed = attrs.evolve(user, **changes, version=user.version + 1)  # type: ignore[misc]
+        changed = attrs.evolve(user, **changes, version=user.version + 1)  # type: ignore[arg-type]
         self._put(changed)
         return changed
 

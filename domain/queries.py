@@ -50,7 +50,9 @@ class UserFilter:
             age=age,
             age_min=age_min,
             age_max=age_max,
-            search=None if search is None else comparison_key(_plain_text("filter[search]", search)),
+            search=None
+            if search is None
+            else comparison_key(_plain_text("filter[search]", search)),
         )
 
     @property
@@ -172,7 +174,9 @@ class UserQuery:
     def __attrs_post_init__(self) -> None:
         size = self.page.size
         if not 1 <= size <= MAX_PAGE_SIZE:
-            raise InvalidQueryError("page[size]", f"page[size] must be between 1 and {MAX_PAGE_SIZE}")
+            raise InvalidQueryError(
+                "page[size]", f"page[size] must be between 1 and {MAX_PAGE_SIZE}"
+            )
         if isinstance(self.page, NumberPage) and self.page.number < 1:
             raise InvalidQueryError("page[number]", "page[number] must be 1 or more")
         if isinstance(self.page, CursorPage) and self.page.after and self.page.before:

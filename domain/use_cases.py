@@ -79,7 +79,9 @@ def _cursor_page(repository: UserRepository, query: UserQuery, page: CursorPage)
         boundary = None if page.after is None else decode_cursor(order, page.after)
         rows = repository.find(selection, order, limit=size + 1, boundary=boundary)
         users = tuple(rows[:size])
-        next_cursor = encode_cursor(order, order.key_values(users[-1])) if len(rows) > size else None
+        next_cursor = (
+            encode_cursor(order, order.key_values(users[-1])) if len(rows) > size else None
+        )
         if boundary is None:
             return UserPage(users, next_cursor=next_cursor)
         anchor = (

@@ -56,9 +56,7 @@ def _check_text(field: str, value: object, maximum: int, allowed_controls: str =
     if not text:
         raise _Invalid("blank", f"{field} must not be empty")
     if len(text) > maximum:
-        raise _Invalid(
-            "too_long", f"{field} must be at most {maximum} characters, got {len(text)}"
-        )
+        raise _Invalid("too_long", f"{field} must be at most {maximum} characters, got {len(text)}")
     for character in text:
         category = unicodedata.category(character)
         if category == "Cc" and character not in allowed_controls:
@@ -100,16 +98,16 @@ def check_age(value: object) -> int:
 def check_website(value: object) -> str:
     text = _check_text("website", value, WEBSITE_MAX)
     if any(character in _URL_FORBIDDEN or character.isspace() for character in text):
-        raise _Invalid("invalid_url", "website must not contain spaces or characters such as <>\"{}|\\^`")
+        raise _Invalid(
+            "invalid_url", 'website must not contain spaces or characters such as <>"{}|\\^`'
+        )
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError:
         raise _Invalid("invalid_url", "website must be a valid URL") from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise _Invalid(
-            "unsupported_scheme", "website must be an absolute http:// or https:// URL"
-        )
+        raise _Invalid("unsupported_scheme", "website must be an absolute http:// or https:// URL")
     if not text[len(parts.scheme) :].startswith("://") or not parts.hostname:
         raise _Invalid("invalid_url", "website must be an absolute URL with a host")
     return text
