@@ -115,4 +115,7 @@ def _expanded(
         step = column < value if descending else column > value
         alternatives.append(and_(*equal_so_far, step) if equal_so_far else step)
         equal_so_far.append(column == value)
-    return or_(alternatives[0], *alternatives[1:])
+    # Implied by every alternative; lets an index on the first key bound the scan.
+    first, descending = terms[0]
+    bound = first <= values[0] if descending else first >= values[0]
+    return and_(bound, or_(alternatives[0], *alternatives[1:]))

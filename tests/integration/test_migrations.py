@@ -150,10 +150,10 @@ def test_processes_upgrading_one_postgresql_database_at_once_all_succeed(
     new_postgres_url: Callable[[], str],
 ) -> None:
     url = new_postgres_url()
-    _upgrade_in_processes(url, 3)
+    _upgrade_in_processes(url, 2)
     command.check(alembic_config(url))
 
 
 def test_processes_upgrading_one_sqlite_database_at_once_all_succeed(sqlite_url: str) -> None:
-    _upgrade_in_processes(sqlite_url, 3)
+    _upgrade_in_processes(sqlite_url, 2)
     command.check(alembic_config(sqlite_url))
