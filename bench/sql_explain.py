@@ -14,7 +14,7 @@ import time
 import uuid
 
 import psycopg2
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql
 
 from adapters import listing
@@ -22,7 +22,6 @@ from adapters.schema import upgrade_to_head
 from adapters.sql import _USER_COLUMNS, create_engine_for
 from adapters.tables import user_counts, users
 from domain.queries import SortOrder, UserFilter
-from sqlalchemy import func, select
 
 ROWS = 1_000_000
 SEED = f"""
@@ -78,7 +77,9 @@ def main(server: str) -> None:
             deep = connection.execute(
                 text("SELECT name_key, id FROM users ORDER BY name_key, id OFFSET 900000 LIMIT 1")
             ).one()
-            rare = connection.execute(text("SELECT name_key FROM users WHERE id = 777777")).scalar_one()
+            rare = connection.execute(
+                text("SELECT name_key FROM users WHERE id = 777777")
+            ).scalar_one()
         cases = {
             "page 1 by name": _find("name"),
             "keyset page 900,000 deep by name": _find("name", boundary=(deep[0], deep[1])),
