@@ -7,7 +7,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import httpx
 from jsonschema import Draft202012Validator
 
 SCHEMA = Path(__file__).resolve().parent.parent / "data" / "jsonapi" / "schema-1.1.json"
@@ -19,7 +18,7 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(SCHEMA.read_text()))
 
 
-def check_document(response: httpx.Response) -> dict[str, Any]:
+def check_document(response: Any) -> dict[str, Any]:
     """The body of a JSON:API response, after checking its media type and its schema."""
     assert response.headers["content-type"] == JSONAPI, response.headers.get("content-type")
     document: dict[str, Any] = response.json()
@@ -30,7 +29,7 @@ def check_document(response: httpx.Response) -> dict[str, Any]:
     return document
 
 
-def check_errors(response: httpx.Response, status: int) -> list[dict[str, Any]]:
+def check_errors(response: Any, status: int) -> list[dict[str, Any]]:
     """The error objects of an error document with this status."""
     assert response.status_code == status, response.text
     document = check_document(response)
