@@ -15,6 +15,9 @@ from domain.queries import SortOrder
 
 Key = tuple[str | int, ...]
 _VERSION = "v1"
+#: Keys are ids and ages stored as (64-bit) integers; one step (see `including`) must still
+#: fit, so a larger value in a cursor cannot be one this service issued.
+_MAX_KEY_INTEGER = 2**63 - 2
 
 
 def _encode_value(value: str | int) -> str:
@@ -54,7 +57,17 @@ def decode_cursor(order: SortOrder, cursor: str) -> Key:
         type(value) is not kind for value, kind in zip(key, expected_types, strict=False)
     ):
         raise InvalidCursorError("the cursor is not one this service issued")
+    if not all(_storable(value) for value in key):
+        raise InvalidCursorError("the cursor is not one this service issued")
     return key
+
+
+def _storable(value: str | int) -> bool:
+    """Could a stored user have this key value? Anything else would reach the database as a
+    value its driver refuses (SQLite: integers past 64 bits; PostgreSQL: NUL in text)."""
+    if isinstance(value, int):
+        return abs(value) <= _MAX_KEY_INTEGER
+    return "\x00" not in value
 
 
 def including(order: SortOrder, key: Key, *, probing_forward: bool) -> Key:
