@@ -69,8 +69,10 @@ def api(service: str) -> Api:
     return client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium_path: Path) -> Iterator[Any]:
+    # Package scope: Playwright's sync API keeps an event loop running in this thread until
+    # it stops, which would break later tests that start their own loop (anyio.run).
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
