@@ -7,6 +7,7 @@ import logging
 import time
 from typing import Final
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.http.errors import RequestError, error_response
@@ -15,6 +16,9 @@ access_logger = logging.getLogger("users_service.access")
 
 #: Requests larger than this are refused with 413 before their body is read.
 MAX_BODY_BYTES: Final = 64 * 1024
+#: The whole body must arrive within this many seconds, else 408: uvicorn has no body read
+#: timeout, and a client trickling a byte at a time would hold its connection for ever.
+BODY_TIMEOUT_S: float = 10.0
 #: Where the body read by BodyLimitMiddleware waits for the endpoint.
 BODY_SCOPE_KEY: Final = "users_service.body"
 _BODY_METHODS: Final = frozenset({"POST", "PATCH", "PUT"})
@@ -69,6 +73,15 @@ def _too_large() -> RequestError:
     )
 
 
+def _too_slow() -> RequestError:
+    return RequestError(
+        408,
+        "request_timeout",
+        "Request body too slow",
+        f"the request body must arrive within {BODY_TIMEOUT_S:g} seconds",
+    )
+
+
 def _declared_length(scope: Scope) -> int | None:
     for name, value in scope["headers"]:
         if name == b"content-length":
@@ -96,19 +109,25 @@ class BodyLimitMiddleware:
             return
         declared = _declared_length(scope)
         if declared is not None and declared > MAX_BODY_BYTES:
-            await self._refuse(scope, receive, send)
+            await _refuse(scope, receive, send, _too_large())
             return
         chunks: list[bytes] = []
         size = 0
         more = True
+        deadline = time.monotonic() + BODY_TIMEOUT_S
         while more:
-            message = await receive()
+            message = None
+            with anyio.move_on_after(deadline - time.monotonic()):
+                message = await receive()
+            if message is None:
+                await _refuse(scope, receive, send, _too_slow())
+                return
             if message["type"] != "http.request":  # the client went away
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_BODY_BYTES:
-                await self._refuse(scope, receive, send)
+                await _refuse(scope, receive, send, _too_large())
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -125,9 +144,8 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    @staticmethod
-    async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
-        error = _too_large()
-        path = scope["path"]
-        response = error_response(path, error.status, [error.error], {"Connection": "close"})
-        await response(scope, receive, send)
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, error: RequestError) -> None:
+    """Answers without reading the rest of the body, and closes the connection."""
+    response = error_response(scope["path"], error.status, [error.error], {"Connection": "close"})
+    await response(scope, receive, send)
