@@ -136,7 +136,7 @@ def throwaway_database(
     server_url: str = SHARED_POSTGRES, prefix: str = "users_rel"
 ) -> Iterator[str]:
     """A new database on `server_url` (a URL naming any database there), dropped afterwards
-    after ending only its own sessions."""
+    after ending only its own sessions (over a new connection: the server may have restarted)."""
     try:
         admin = _admin(server_url)
     except psycopg2.OperationalError as error:
@@ -144,9 +144,11 @@ def throwaway_database(
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
     try:
         yield f"{server_url.rsplit('/', 1)[0]}/{name}"
     finally:
+        admin = _admin(server_url)
         with admin.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
