@@ -7,9 +7,11 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from tests.http.documents import JSONAPI, check_errors, new_user
+from tests.http.documents import JSONAPI, check_document, check_errors, new_user
 
 INJECTIONS = [
     "' OR '1'='1",
@@ -68,3 +70,94 @@ def test_a_cursor_at_the_edge_of_real_ids_still_pages(any_client: TestClient) ->
         "/api/v1/users", params={"page[before]": cursor("id", f"i{2**63 - 2}")}
     )
     assert response.status_code == 200, response.text
+
+
+PARAMETERS = [
+    "filter[name]",
+    "filter[address]",
+    "filter[profession]",
+    "filter[website]",
+    "filter[search]",
+    "filter[age]",
+    "filter[age][gte]",
+    "filter[age][lte]",
+    "sort",
+    "fields[users]",
+    "page[size]",
+    "page[number]",
+    "page[after]",
+    "page[before]",
+    "include",
+    "filter[id]",
+    "page[offset]",
+]
+
+
+@pytest.mark.parametrize("parameter", PARAMETERS)
+def test_injection_in_any_query_parameter_is_inert(any_client: TestClient, parameter: str) -> None:
+    for name in ("Ada", *INJECTIONS):
+        created = any_client.post(
+            "/api/v1/users", json=new_user(name=f"{name} x"), headers={"Content-Type": JSONAPI}
+        )
+        assert created.status_code == 201, created.text
+    for value in INJECTIONS:
+        response = any_client.get("/api/v1/users", params={parameter: value})
+        assert response.status_code in (200, 400), response.text
+        if response.status_code == 400:
+            [error] = check_errors(response, 400)
+            assert error["source"]["parameter"] == parameter
+            continue
+        document = check_document(response)
+        if parameter == "filter[search]":  # a substring: the users whose name holds it
+            expected = [n for n in INJECTIONS if value.casefold() in f"{n} x".casefold()]
+            names = [user["attributes"]["name"] for user in document["data"]]
+            assert sorted(names) == sorted(f"{n} x" for n in expected), value
+        else:  # an exact filter on text no user has matches nobody
+            assert document["data"] == [] and document["meta"]["total"] == 0, value
+        item = any_client.get("/api/v1/users/1", params={parameter: value})
+        assert item.status_code in (200, 400, 404), item.text
+    assert check_document(any_client.get("/api/v1/users"))["meta"]["total"] == 1 + len(INJECTIONS)
+
+
+@pytest.mark.parametrize("parameter", ["filter[name]", "filter[profession]", "filter[search]"])
+def test_an_exact_or_search_filter_finds_injected_text_byte_for_byte(
+    any_client: TestClient, parameter: str
+) -> None:
+    for text in INJECTIONS:
+        any_client.post(
+            "/api/v1/users",
+            json=new_user(name=text, profession=text),
+            headers={"Content-Type": JSONAPI},
+        )
+    for text in INJECTIONS:
+        response = any_client.get("/api/v1/users", params={parameter: text, "page[size]": "100"})
+        names = [user["attributes"]["name"] for user in check_document(response)["data"]]
+        assert text in names, (parameter, text)
+        if parameter != "filter[search]":
+            assert names == [text]
+
+
+query_text = st.text(st.characters(codec="utf-8"), max_size=12)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    params=st.lists(
+        st.tuples(
+            st.sampled_from(PARAMETERS) | query_text, query_text | st.sampled_from(INJECTIONS)
+        ),
+        max_size=4,
+    )
+)
+def test_any_query_string_is_answered_with_a_document_never_a_5xx(
+    any_client: TestClient, params: list[tuple[str, str]]
+) -> None:
+    for path in ("/api/v1/users", "/api/v1/users/1", "/api/v1/users.json"):
+        response = any_client.get(path, params=params)
+        assert response.status_code in (200, 400, 404), response.text
+        check_document(response)
