@@ -5,12 +5,14 @@ parameter; an injected filter value is inert (it matches only what it says, byte
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from tests.http.conftest import memory_client
 from tests.http.documents import JSONAPI, check_document, check_errors, new_user
 
 INJECTIONS = [
@@ -161,3 +163,50 @@ def test_any_query_string_is_answered_with_a_document_never_a_5xx(
         response = any_client.get(path, params=params)
         assert response.status_code in (200, 400, 404), response.text
         check_document(response)
+
+
+@pytest.fixture(scope="module")
+def header_client() -> Iterator[TestClient]:
+    with memory_client() as client:
+        yield client
+
+
+header_values = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=60) | (
+    st.sampled_from(
+        [
+            '"1-1"',
+            'W/"1-1"',
+            "*",
+            '"1-1", "1-99999999999999999999999"',
+            'application/vnd.api+json; ext="x"; profile=',
+            "application/vnd.api+json;;;",
+            "*/*;q=abc",
+        ]
+    )
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    name=st.sampled_from(["accept", "content-type", "if-match", "if-none-match"]),
+    value=header_values,
+    method=st.sampled_from(["GET", "PATCH", "DELETE", "POST"]),
+)
+def test_any_negotiation_or_precondition_header_is_answered_never_a_5xx(
+    header_client: TestClient, name: str, value: str, method: str
+) -> None:
+    header_client.post("/api/v1/users", json=new_user(), headers={"Content-Type": JSONAPI})
+    body = b'{"data":{"type":"users","id":"1","attributes":{"age":4}}}'
+    path = "/api/v1/users" if method == "POST" else "/api/v1/users/1"
+    headers = {"Content-Type": JSONAPI, name: value}
+    response = header_client.request(
+        method, path, content=body if method in ("PATCH", "POST") else None, headers=headers
+    )
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        check_errors(response, response.status_code)
