@@ -6,10 +6,10 @@ suite compares this module's results with the in-memory adapter's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, tuple_
+from sqlalchemy import ColumnElement, and_, bindparam, or_, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 
 from adapters.tables import ADDRESS_PREFIX_LENGTH, users
@@ -28,26 +28,79 @@ def address_prefix(folded: str) -> str:
     return folded[:ADDRESS_PREFIX_LENGTH]
 
 
-def conditions(selection: UserFilter) -> list[ColumnElement[bool]]:
-    """The WHERE conditions, one per constraint of `selection`."""
+#: Stands for a value in a condition: the value itself, or a named bound parameter.
+Value = Callable[[str, Any], Any]
+
+
+def _literal(_name: str, value: Any) -> Any:
+    return value
+
+
+def _bound(name: str, _value: Any) -> Any:
+    return bindparam(name)
+
+
+def conditions(selection: UserFilter, *, bound: bool = False) -> list[ColumnElement[bool]]:
+    """The WHERE conditions, one per constraint of `selection`.
+
+    With `bound`, values are bound parameters named as in `parameters(selection)`, so the
+    conditions depend only on `shape(selection)` and a statement built from them can be kept
+    and reused for any filter of that shape.
+    """
+    value: Value = _bound if bound else _literal
     where: list[ColumnElement[bool]] = []
     for attribute, folded in selection.exact:
-        where.append(key_column(attribute) == folded)
+        where.append(key_column(attribute) == value(f"exact_{attribute}", folded))
         if attribute == "address":  # lets the equality use the prefix index
-            where.append(users.c.address_prefix == address_prefix(folded))
+            prefix = value("exact_address_prefix", address_prefix(folded))
+            where.append(users.c.address_prefix == prefix)
     if selection.age is not None:
-        where.append(users.c.age == selection.age)
+        where.append(users.c.age == value("age", selection.age))
     if selection.age_min is not None:
-        where.append(users.c.age >= selection.age_min)
+        where.append(users.c.age >= value("age_min", selection.age_min))
     if selection.age_max is not None:
-        where.append(users.c.age <= selection.age_max)
+        where.append(users.c.age <= value("age_max", selection.age_max))
     if selection.search is not None:
         # Keys and term are both folded, so SQLite's ASCII-only case-insensitive LIKE and
-        # PostgreSQL's case-sensitive LIKE agree; the pattern is a constant, so
-        # PostgreSQL can use the trigram index.
-        pattern = f"%{escape_like(selection.search)}%"
+        # PostgreSQL's case-sensitive LIKE agree. psycopg2 binds parameters client-side, so
+        # PostgreSQL plans with the pattern as a constant and can use the trigram index.
+        pattern = value("search", _pattern(selection.search))
         where.append(users.c.search_key.like(pattern, escape=_LIKE_ESCAPE))
     return where
+
+
+def _pattern(search: str) -> str:
+    return f"%{escape_like(search)}%"
+
+
+def parameters(selection: UserFilter) -> dict[str, Any]:
+    """The bound values of `conditions(selection, bound=True)`."""
+    values: dict[str, Any] = {}
+    for attribute, folded in selection.exact:
+        values[f"exact_{attribute}"] = folded
+        if attribute == "address":
+            values["exact_address_prefix"] = address_prefix(folded)
+    if selection.age is not None:
+        values["age"] = selection.age
+    if selection.age_min is not None:
+        values["age_min"] = selection.age_min
+    if selection.age_max is not None:
+        values["age_max"] = selection.age_max
+    if selection.search is not None:
+        values["search"] = _pattern(selection.search)
+    return values
+
+
+def shape(selection: UserFilter) -> UserFilter:
+    """Which constraints `selection` has, every value replaced by the same placeholder: the
+    key under which a statement built with `conditions(..., bound=True)` can be kept."""
+    return UserFilter(
+        exact=tuple((attribute, "") for attribute, _ in selection.exact),
+        age=None if selection.age is None else 0,
+        age_min=None if selection.age_min is None else 0,
+        age_max=None if selection.age_max is None else 0,
+        search=None if selection.search is None else "",
+    )
 
 
 def escape_like(term: str) -> str:
@@ -90,12 +143,31 @@ def order_by(order: SortOrder, backward: bool) -> list[UnaryExpression[Any]]:
 
 def beyond(order: SortOrder, boundary: Key, backward: bool) -> ColumnElement[bool]:
     """Rows strictly after `boundary` in the direction of travel."""
-    terms = _terms(order, backward)
-    values = [
+    return _beyond(_terms(order, backward), edge_values(order, boundary))
+
+
+def edge_values(order: SortOrder, boundary: Key) -> list[str | int]:
+    """The values `beyond` compares the sort columns with, in column order."""
+    return [
         v
         for key, value in zip(order.keys, boundary, strict=True)
         for v in _values(key.field, value)
     ]
+
+
+def edge_name(position: int) -> str:
+    return f"edge_{position}"
+
+
+def bound_beyond(order: SortOrder, backward: bool) -> ColumnElement[bool]:
+    """`beyond` with the boundary's values as parameters named edge_name(0), edge_name(1)..."""
+    terms = _terms(order, backward)
+    return _beyond(terms, [bindparam(edge_name(i)) for i in range(len(terms))])
+
+
+def _beyond(
+    terms: list[tuple[ColumnElement[Any], bool]], values: Sequence[Any]
+) -> ColumnElement[bool]:
     directions = {descending for _, descending in terms}
     if len(directions) == 1:
         # One direction for all: a row-value comparison, which an index can serve.
@@ -106,7 +178,7 @@ def beyond(order: SortOrder, boundary: Key, backward: bool) -> ColumnElement[boo
 
 
 def _expanded(
-    terms: Sequence[tuple[ColumnElement[Any], bool]], values: Sequence[str | int]
+    terms: Sequence[tuple[ColumnElement[Any], bool]], values: Sequence[Any]
 ) -> ColumnElement[bool]:
     """(a > x) OR (a = x AND b < y) OR ... for keys sorted in mixed directions."""
     alternatives: list[ColumnElement[bool]] = []
