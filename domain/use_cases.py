@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from domain.cursors import decode_cursor, encode_cursor, including
 from domain.errors import StaleVersionError
 from domain.model import User
 from domain.ports import UnitOfWork, UserRepository
-from domain.queries import CursorPage, NumberPage, UserPage, UserQuery
+from domain.queries import CursorPage, NumberPage, SortOrder, UserPage, UserQuery
 from domain.validation import validate_changes, validate_new_user
 
 
@@ -69,6 +69,11 @@ def list_users(uow: UnitOfWork, query: UserQuery) -> UserPage:
         return UserPage(page.users, total, page.next_cursor, page.prev_cursor)
 
 
+def _next_cursor(order: SortOrder, rows: Sequence[User], size: int) -> str | None:
+    """A cursor after the page's last user when `rows` (one more than a page) go further."""
+    return encode_cursor(order, order.key_values(rows[size - 1])) if len(rows) > size else None
+
+
 def _cursor_page(repository: UserRepository, query: UserQuery, page: CursorPage) -> UserPage:
     selection, order, size = query.filter, query.order, page.size
 
@@ -76,21 +81,29 @@ def _cursor_page(repository: UserRepository, query: UserQuery, page: CursorPage)
         return bool(repository.find(selection, order, limit=1, boundary=key, backward=backward))
 
     if page.before is None:
-        boundary = None if page.after is None else decode_cursor(order, page.after)
-        rows = repository.find(selection, order, limit=size + 1, boundary=boundary)
-        users = tuple(rows[:size])
-        next_cursor = (
-            encode_cursor(order, order.key_values(users[-1])) if len(rows) > size else None
+        if page.after is None:
+            rows = repository.find(selection, order, limit=size + 1)
+            return UserPage(tuple(rows[:size]), next_cursor=_next_cursor(order, rows, size))
+        boundary = decode_cursor(order, page.after)
+        # Ask for the user at the cursor too: while it still exists and matches (the usual
+        # case), it proves there is a previous page, which otherwise takes a second query.
+        rows = repository.find(
+            selection,
+            order,
+            limit=size + 2,
+            boundary=including(order, boundary, probing_forward=True),
         )
-        if boundary is None:
-            return UserPage(users, next_cursor=next_cursor)
+        at_cursor = bool(rows) and order.key_values(rows[0]) == boundary
+        rows = rows[1:] if at_cursor else rows[: size + 1]
+        users = tuple(rows[:size])
         anchor = (
             order.key_values(users[0])
             if users
             else including(order, boundary, probing_forward=False)
         )
-        prev_cursor = encode_cursor(order, anchor) if exists_beyond(anchor, backward=True) else None
-        return UserPage(users, next_cursor=next_cursor, prev_cursor=prev_cursor)
+        has_prev = at_cursor or exists_beyond(anchor, backward=True)
+        prev_cursor = encode_cursor(order, anchor) if has_prev else None
+        return UserPage(users, next_cursor=_next_cursor(order, rows, size), prev_cursor=prev_cursor)
 
     boundary = decode_cursor(order, page.before)
     rows = repository.find(selection, order, limit=size + 1, boundary=boundary, backward=True)
