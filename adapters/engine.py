@@ -6,10 +6,14 @@ SQLAlchemy-specific leaves the adapter.
 
 from __future__ import annotations
 
+import select
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Final
 
+import psycopg2  # type: ignore[import-untyped]
+from psycopg2 import extensions
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
@@ -22,6 +26,10 @@ STATEMENT_TIMEOUT_MS: Final = 5000
 POOL_TIMEOUT_S: Final = 5
 SQLITE_BUSY_TIMEOUT_MS: Final = 5000
 NAME_KEY_CONSTRAINT: Final = "uq_users_name_key"
+#: A server that took a query but never answers (hung, frozen: its kernel still acknowledges
+#: TCP, so keepalives notice nothing) is given up on after this; when the server runs, its
+#: own statement timeout fires first.
+ANSWER_BOUND_S: Final = STATEMENT_TIMEOUT_MS / 1000 + 2
 
 
 class StorageError(RuntimeError):
@@ -53,6 +61,35 @@ def create_engine_for(url: str, *, pool_size: int = 10, max_overflow: int = 10) 
             "tcp_user_timeout": 10_000,
         },
     )
+
+
+def bound_postgres_waits() -> None:
+    """Every psycopg2 wait in this process gives up after ANSWER_BOUND_S (CONNECT_TIMEOUT_S
+    while connecting) with an error SQLAlchemy reads as a lost connection (so a 503).
+
+    psycopg2 has one wait callback per process and it puts connections in asynchronous mode
+    (no COPY), so only the service calls this, when it builds its app: after migrating, which
+    may wait longer under its lock.
+    """
+    extensions.set_wait_callback(_bounded_wait)
+
+
+def _bounded_wait(connection: Any) -> None:
+    connecting = connection.status == extensions.STATUS_SETUP
+    deadline = time.monotonic() + (CONNECT_TIMEOUT_S if connecting else ANSWER_BOUND_S)
+    poller = select.poll()  # not select.select: no limit on the descriptor number
+    events = {extensions.POLL_READ: select.POLLIN, extensions.POLL_WRITE: select.POLLOUT}
+    while True:
+        state = connection.poll()
+        if state == extensions.POLL_OK:
+            return
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            # The wording is one SQLAlchemy's psycopg2 dialect takes for a lost connection.
+            raise psycopg2.OperationalError("could not receive data from server: no answer")
+        poller.register(connection.fileno(), events[state])
+        poller.poll(remaining * 1000)
+        poller.unregister(connection.fileno())
 
 
 def _sqlite_engine(url: URL, pool_size: int, max_overflow: int) -> Engine:

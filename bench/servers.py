@@ -207,6 +207,12 @@ class PrivateCluster:
         """`immediate` is a crash as far as the data is concerned: recovery replays the WAL."""
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop")
 
+    def pids(self) -> list[int]:
+        """The postmaster and its children (backends, checkpointer, ...)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+        return [postmaster, *(int(child) for child in children)]
+
     def remove(self) -> None:
         with contextlib.suppress(SetupError, subprocess.TimeoutExpired):
             self.stop("immediate")

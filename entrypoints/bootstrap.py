@@ -7,6 +7,7 @@ from typing import cast
 from starlette.applications import Starlette
 
 from adapters.database_url import normalize_database_url
+from adapters.engine import bound_postgres_waits
 from adapters.memory import in_memory_uow_factory
 from adapters.schema import upgrade_to_head
 from adapters.sql import check_database, create_engine_for, sql_uow_factory
@@ -32,6 +33,8 @@ def build_app(settings: Settings) -> Starlette:
         pool_size=ENDPOINT_THREADS,
         max_overflow=ENDPOINT_THREADS // 2,
     )
+    if engine.dialect.name == "postgresql":
+        bound_postgres_waits()  # a hung server: a 503 in bounded time, not a stuck request
 
     def readiness() -> None:
         check_database(engine)

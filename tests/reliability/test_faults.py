@@ -20,7 +20,7 @@ import httpx
 import psycopg2
 import pytest
 
-from adapters.engine import CONNECT_TIMEOUT_S, POOL_TIMEOUT_S
+from adapters.engine import ANSWER_BOUND_S, CONNECT_TIMEOUT_S, POOL_TIMEOUT_S
 from adapters.tables import SEARCH_SEPARATOR
 from bench.load_verify import HEADERS, World, check_after, http_client, load
 from bench.servers import PrivateCluster, ServeProcess, serving
@@ -131,6 +131,36 @@ def _accepting(cluster: PrivateCluster) -> bool:
     return True
 
 
+def test_a_postgresql_that_stops_answering_is_a_503_in_bounded_time(
+    cluster: PrivateCluster, cluster_database: str, tmp_path: Path
+) -> None:
+    # Regression: a frozen server (SIGSTOP here; a hung one alike) still acknowledges TCP, so
+    # a request on a pooled connection waited for ever: the pre-ping had no client-side bound.
+    bound = ANSWER_BOUND_S + CONNECT_TIMEOUT_S + 2  # the ping gives up, then a new connection
+    with (
+        serving(cluster_database, log_dir=tmp_path) as server,
+        httpx.Client(base_url=server.base, timeout=bound + 10, headers=HEADERS) as client,
+    ):
+        assert client.get("/api/v1/users").status_code == 200  # a connection in the pool
+        frozen = cluster.pids()
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            answers = []
+            for path in ("/api/v1/users", "/readyz"):
+                started = time.monotonic()
+                answers.append((client.get(path), time.monotonic() - started))
+        finally:
+            for pid in frozen:
+                os.kill(pid, signal.SIGCONT)
+        assert client.get("/api/v1/users").status_code == 200
+    for response, seconds in answers:
+        assert response.status_code == 503, response.text
+        assert response.json()["errors"][0]["code"] == "storage_unavailable"
+        assert seconds < bound, f"{response.request.url} took {seconds:.1f} s"
+    print(f"\nfrozen PostgreSQL: 503 within {max(s for _, s in answers):.1f} s")
+
+
 class Terminator(threading.Thread):
     """Ends the service's PostgreSQL sessions on one database, busy ones mostly, until told."""
 
@@ -235,7 +265,7 @@ def test_a_worker_killed_with_sigkill_is_replaced_and_the_other_goes_on(tmp_path
 
         async def scenario() -> dict[str, Any]:
             async with http_client(server.base, 8) as http:
-                running = asyncio.create_task(load(http, world, clients=6, duration=5, seed=31))
+                running = asyncio.create_task(load(http, world, clients=6, duration=3.5, seed=31))
                 await asyncio.sleep(1)
                 os.kill(before[0], signal.SIGKILL)
                 killed_at = time.monotonic()

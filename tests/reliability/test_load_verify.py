@@ -21,7 +21,7 @@ from bench.load_verify import run_against_backend
     "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
 def test_a_short_load_loses_nothing_and_answers_no_5xx(backend: str) -> None:
-    report = run_against_backend(backend, clients=16, duration=3, seed=7)
+    report = run_against_backend(backend, clients=16, duration=2.5, seed=7)
     assert report["operations"] > 200
     assert report["server_errors"] == 0 and report["no_answer"] == 0, report["statuses"]
     assert report["lost_writes"] == 0 and report["false_conflicts"] == 0, report["examples"]
