@@ -42,29 +42,27 @@ def text_value(raw: bytes) -> str:
     return "s" + _b64(raw)
 
 
-@pytest.mark.parametrize(
-    ("sort", "values"),
-    [
-        ("id", ["i99999999999999999999999999"]),
-        ("id", ["i-99999999999999999999999999"]),
-        ("id", ["i9223372036854775807"]),
-        ("-id", ["i-9223372036854775808"]),
-        ("age,id", ["i99999999999999999999", "i1"]),
-        ("name,id", [text_value(b"a\x00b"), "i1"]),
-        ("-website,-id", [text_value(b"\x00"), "i5"]),
-    ],
-)
-@pytest.mark.parametrize("direction", ["page[after]", "page[before]"])
-def test_a_forged_cursor_with_values_no_user_can_have_is_a_400(
-    any_client: TestClient, sort: str, values: list[str], direction: str
-) -> None:
+FORGED = [
+    ("id", ["i99999999999999999999999999"]),
+    ("id", ["i-99999999999999999999999999"]),
+    ("id", ["i9223372036854775807"]),
+    ("-id", ["i-9223372036854775808"]),
+    ("age,id", ["i99999999999999999999", "i1"]),
+    ("name,id", [text_value(b"a\x00b"), "i1"]),
+    ("-website,-id", [text_value(b"\x00"), "i5"]),
+]
+
+
+def test_a_forged_cursor_with_values_no_user_can_have_is_a_400(any_client: TestClient) -> None:
     # Regression: these reached the driver (SQLite: integer overflow; PostgreSQL: NUL in
     # a string literal) and came back as 500s.
     any_client.post("/api/v1/users", json=new_user(), headers={"Content-Type": JSONAPI})
-    requested = sort.rsplit(",", 1)[0]  # the cursor's signature ends with the id tie-breaker
-    params = {"sort": requested, direction: cursor(sort, *values)}
-    [error] = check_errors(any_client.get("/api/v1/users", params=params), 400)
-    assert error["source"] == {"parameter": direction}
+    for sort, values in FORGED:
+        for direction in ("page[after]", "page[before]"):
+            requested = sort.rsplit(",", 1)[0]  # the signature ends with the id tie-breaker
+            params = {"sort": requested, direction: cursor(sort, *values)}
+            [error] = check_errors(any_client.get("/api/v1/users", params=params), 400)
+            assert error["source"] == {"parameter": direction}, params
 
 
 def test_a_cursor_at_the_edge_of_real_ids_still_pages(any_client: TestClient) -> None:
@@ -95,30 +93,34 @@ PARAMETERS = [
 ]
 
 
-@pytest.mark.parametrize("parameter", PARAMETERS)
-def test_injection_in_any_query_parameter_is_inert(any_client: TestClient, parameter: str) -> None:
+def test_injection_in_any_query_parameter_is_inert(any_client: TestClient) -> None:
     for name in ("Ada", *INJECTIONS):
         created = any_client.post(
             "/api/v1/users", json=new_user(name=f"{name} x"), headers={"Content-Type": JSONAPI}
         )
         assert created.status_code == 201, created.text
-    for value in INJECTIONS:
-        response = any_client.get("/api/v1/users", params={parameter: value})
-        assert response.status_code in (200, 400), response.text
-        if response.status_code == 400:
-            [error] = check_errors(response, 400)
-            assert error["source"]["parameter"] == parameter
-            continue
-        document = check_document(response)
-        if parameter == "filter[search]":  # a substring: the users whose name holds it
-            expected = [n for n in INJECTIONS if value.casefold() in f"{n} x".casefold()]
-            names = [user["attributes"]["name"] for user in document["data"]]
-            assert sorted(names) == sorted(f"{n} x" for n in expected), value
-        else:  # an exact filter on text no user has matches nobody
-            assert document["data"] == [] and document["meta"]["total"] == 0, value
-        item = any_client.get("/api/v1/users/1", params={parameter: value})
-        assert item.status_code in (200, 400, 404), item.text
+    for parameter in PARAMETERS:
+        for value in INJECTIONS:
+            _check_inert(any_client, parameter, value)
     assert check_document(any_client.get("/api/v1/users"))["meta"]["total"] == 1 + len(INJECTIONS)
+
+
+def _check_inert(client: TestClient, parameter: str, value: str) -> None:
+    response = client.get("/api/v1/users", params={parameter: value})
+    assert response.status_code in (200, 400), response.text
+    item = client.get("/api/v1/users/1", params={parameter: value})
+    assert item.status_code in (200, 400, 404), item.text
+    if response.status_code == 400:
+        [error] = check_errors(response, 400)
+        assert error["source"]["parameter"] == parameter
+        return
+    document = check_document(response)
+    if parameter == "filter[search]":  # a substring: the users whose name holds it
+        expected = [n for n in INJECTIONS if value.casefold() in f"{n} x".casefold()]
+        names = [user["attributes"]["name"] for user in document["data"]]
+        assert sorted(names) == sorted(f"{n} x" for n in expected), value
+    else:  # an exact filter on text no user has matches nobody
+        assert document["data"] == [] and document["meta"]["total"] == 0, (parameter, value)
 
 
 @pytest.mark.parametrize("parameter", ["filter[name]", "filter[profession]", "filter[search]"])
