@@ -44,7 +44,9 @@ def create_engine_for(url: str, *, pool_size: int = 10, max_overflow: int = 10) 
         return _sqlite_engine(parsed, pool_size, max_overflow)
     return create_engine(
         parsed,
-        pool_pre_ping=True,  # a restarted server costs one failed ping, not a failed request
+        # No pre-ping (a round trip per checkout): SqlAlchemyUnitOfWork runs a unit of work's
+        # first statement again on a new connection when the pooled one turns out dead.
+        pool_pre_ping=False,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=POOL_TIMEOUT_S,

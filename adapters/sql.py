@@ -25,6 +25,9 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable
 from sqlalchemy.sql.dml import ReturningDelete, ReturningUpdate
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -172,14 +175,18 @@ def _shard(user_id: int) -> int:
     return user_id % COUNT_SHARDS
 
 
+#: Runs one statement with its parameters in the unit of work's transaction.
+Execute = Callable[[Executable, Mapping[str, Any]], CursorResult[Any]]
+
+
 class SqlAlchemyUserRepository:
     """UserRepository over the connection of the unit of work it belongs to."""
 
-    def __init__(self, connection: Callable[[], Connection]) -> None:
-        self._connection = connection
+    def __init__(self, execute: Execute) -> None:
+        self._execute = execute
 
     def _count_change(self, user_id: int, delta: int) -> None:
-        self._connection().execute(_COUNT_CHANGE, {"match_shard": _shard(user_id), "delta": delta})
+        self._execute(_COUNT_CHANGE, {"match_shard": _shard(user_id), "delta": delta})
 
     def add(self, new_user: NewUser) -> User:
         now = datetime.now(UTC)
@@ -195,13 +202,13 @@ class SqlAlchemyUserRepository:
         values["search_key"] = SEARCH_SEPARATOR.join(values[f"{a}_key"] for a in STRING_ATTRIBUTES)
         values.update(version=1, created_at=now, updated_at=now)
         with storage_errors(name=new_user.name):
-            user = _to_user(self._connection().execute(_INSERT, values).one())
+            user = _to_user(self._execute(_INSERT, values).one())
             self._count_change(user.id, +1)
         return user
 
     def get(self, user_id: int) -> User:
         with storage_errors():
-            row = self._connection().execute(_GET, {"match_id": user_id}).one_or_none()
+            row = self._execute(_GET, {"match_id": user_id}).one_or_none()
         if row is None:
             raise UserNotFoundError(user_id)
         return _to_user(row)
@@ -209,7 +216,7 @@ class SqlAlchemyUserRepository:
     def _explain_miss(self, user_id: int, expected_version: int | None) -> Exception:
         """After an UPDATE or DELETE matched nothing: not found, or stale?"""
         with storage_errors():
-            found = self._connection().execute(_VERSION, {"match_id": user_id}).scalar_one_or_none()
+            found = self._execute(_VERSION, {"match_id": user_id}).scalar_one_or_none()
         if found is None or expected_version is None:
             return UserNotFoundError(user_id)
         return StaleVersionError(user_id, expected_version)
@@ -225,7 +232,7 @@ class SqlAlchemyUserRepository:
         )
         name = changes.get("name")
         with storage_errors(name=None if name is None else str(name)):
-            row = self._connection().execute(statement, parameters).one_or_none()
+            row = self._execute(statement, parameters).one_or_none()
         if row is None:
             raise self._explain_miss(user_id, expected_version)
         return _to_user(row)
@@ -234,7 +241,7 @@ class SqlAlchemyUserRepository:
         statement = _remove_statement(expected_version is not None)
         parameters = {"match_id": user_id, "match_version": expected_version}
         with storage_errors():
-            removed = self._connection().execute(statement, parameters).one_or_none()
+            removed = self._execute(statement, parameters).one_or_none()
             if removed is not None:
                 self._count_change(user_id, -1)
         if removed is None:
@@ -259,7 +266,7 @@ class SqlAlchemyUserRepository:
             for position, value in enumerate(listing.edge_values(order, boundary)):
                 parameters[listing.edge_name(position)] = value
         with storage_errors():
-            rows = self._connection().execute(statement, parameters).all()
+            rows = self._execute(statement, parameters).all()
         return [_to_user(row) for row in rows]
 
     def count(self, selection: UserFilter) -> int:
@@ -270,7 +277,7 @@ class SqlAlchemyUserRepository:
             statement = _count_statement(listing.shape(selection))
             parameters = listing.parameters(selection)
         with storage_errors():
-            return int(self._connection().execute(statement, parameters).scalar_one())
+            return int(self._execute(statement, parameters).scalar_one())
 
 
 class SqlAlchemyUnitOfWork:
@@ -279,12 +286,34 @@ class SqlAlchemyUnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._open: Connection | None = None
-        self.users = SqlAlchemyUserRepository(self._connection)
+        self.users = SqlAlchemyUserRepository(self._execute)
 
     def _connection(self) -> Connection:
         if self._open is None:
             raise RuntimeError("use the unit of work in a `with` block")
         return self._open
+
+    def _execute(self, statement: Executable, parameters: Mapping[str, Any]) -> CursorResult[Any]:
+        """Runs `statement`; once more on a new connection if the pooled one turns out dead.
+
+        Instead of the pool's pre-ping (a round trip before every unit of work, about 8% of
+        a GET's CPU), a connection that died in the pool (the server restarted or ended it)
+        is noticed by the first statement: SQLAlchemy invalidates it and every connection
+        pooled before it, and as nothing has run in this unit of work yet, the statement
+        runs again on a fresh connection.
+        """
+        connection = self._connection()
+        if connection.in_transaction():
+            return connection.execute(statement, parameters)
+        try:
+            return connection.execute(statement, parameters)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        connection.close()
+        self._open = None
+        self._open = self._engine.connect()
+        return self._open.execute(statement, parameters)
 
     def __enter__(self) -> SqlAlchemyUnitOfWork:
         if self._open is not None:
