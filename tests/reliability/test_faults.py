@@ -135,7 +135,7 @@ def test_a_postgresql_that_stops_answering_is_a_503_in_bounded_time(
     cluster: PrivateCluster, cluster_database: str, tmp_path: Path
 ) -> None:
     # Regression: a frozen server (SIGSTOP here; a hung one alike) still acknowledges TCP, so
-    # a request on a pooled connection waited for ever: the pre-ping had no client-side bound.
+    # a request on a pooled connection waited for ever: psycopg2 had no client-side bound.
     bound = ANSWER_BOUND_S + CONNECT_TIMEOUT_S + 2  # the ping gives up, then a new connection
     with (
         serving(cluster_database, log_dir=tmp_path) as server,
