@@ -432,6 +432,17 @@ def table(backend: str, users: int, results: list[Result], high_water: float) ->
             f"| {name} | {r.rate:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.unexpected} "
             f"| {rss} | {before} | {ratio} |"
         )
+
+    def named(prefix: str) -> Result | None:
+        return next((r for r in results if r.name.startswith(prefix)), None)
+
+    page1, cursor, offset = named("list page 1"), named("cursor page"), named("offset")
+    if page1 and cursor and offset and page1.ratio and cursor.ratio and offset.ratio:
+        rows += [
+            "",
+            f"Against page 1, each through its own calibration run: the deep cursor page "
+            f"{cursor.ratio / page1.ratio:.2f}, the offset page {offset.ratio / page1.ratio:.2f}.",
+        ]
     return "\n".join(rows)
 
 
