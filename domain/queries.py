@@ -79,9 +79,11 @@ class UserFilter:
 
 
 def _plain_text(parameter: str, value: str) -> str:
-    # Stored text never holds control characters or surrogates, so such a term cannot match;
-    # refusing it keeps SQL adapters free to join fields with a control character separator.
-    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+    # Stored text holds no control character but the address's line breaks (stored as \n), and
+    # no surrogate; a term with any other cannot match, and refusing it keeps SQL adapters free
+    # to join fields with a control character separator.
+    value = value.replace("\r\n", "\n")
+    if any(unicodedata.category(c) in ("Cc", "Cs") and c != "\n" for c in value):
         raise InvalidQueryError(parameter, f"{parameter} must not contain control characters")
     return value
 

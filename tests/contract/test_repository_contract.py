@@ -429,3 +429,11 @@ def test_count_follows_adds_and_removes(uow_factory: Factory) -> None:
         uow.commit()
     assert count(uow_factory) == 13
     assert count(uow_factory, UserFilter.build(search="user 1")) == 10  # 1, 10-19; 1 removed
+
+
+def test_a_multi_line_address_is_found_by_exact_filter_and_search(uow_factory: Factory) -> None:
+    add(uow_factory, "Ada", address="1 Road\nTown")
+    add(uow_factory, "Bob", address="1 Road Town")
+    exact = UserFilter.build(exact={"address": "1 road\r\ntown"})
+    assert find(uow_factory, selection=exact) == ["Ada"]
+    assert find(uow_factory, selection=UserFilter.build(search="ROAD\nT")) == ["Ada"]

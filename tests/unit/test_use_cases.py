@@ -256,3 +256,12 @@ def test_a_cursor_from_another_sort_order_is_refused(uow: Factory) -> None:
 def test_out_of_range_pages_are_refused(page: NumberPage | CursorPage) -> None:
     with pytest.raises(InvalidQueryError):
         UserQuery(page=page)
+
+
+def test_a_multi_line_address_can_be_filtered_and_searched(uow: Factory) -> None:
+    register_user(uow(), attributes(name="Ada", address="1 Road\nTown"))
+    register_user(uow(), attributes(name="Bob", address="1 Road Town"))
+    exact = UserFilter.build(exact={"address": "1 ROAD\r\nTOWN"})
+    assert [u.name for u in list_users(uow(), UserQuery(filter=exact)).users] == ["Ada"]
+    search = UserFilter.build(search="road\ntown")
+    assert [u.name for u in list_users(uow(), UserQuery(filter=search)).users] == ["Ada"]
