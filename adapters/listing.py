@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, or_, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 
+from adapters.search import search_shape, substring_condition, trigram_phrase
 from adapters.tables import ADDRESS_PREFIX_LENGTH, users
 from domain.cursors import Key
 from domain.queries import SortOrder, UserFilter
@@ -64,8 +65,11 @@ def conditions(selection: UserFilter, *, bound: bool = False) -> list[ColumnElem
         # Keys and term are both folded, so SQLite's ASCII-only case-insensitive LIKE and
         # PostgreSQL's case-sensitive LIKE agree. psycopg2 binds parameters client-side, so
         # PostgreSQL plans with the pattern as a constant and can use the trigram index.
+        # On SQLite, terms of 3+ characters use the trigram index instead (adapters/search.py).
         pattern = value("search", _pattern(selection.search))
-        where.append(users.c.search_key.like(pattern, escape=_LIKE_ESCAPE))
+        like = users.c.search_key.like(pattern, escape=_LIKE_ESCAPE)
+        phrase = value("search_phrase", trigram_phrase(selection.search))
+        where.append(substring_condition(selection.search, like, phrase))
     return where
 
 
@@ -88,6 +92,7 @@ def parameters(selection: UserFilter) -> dict[str, Any]:
         values["age_max"] = selection.age_max
     if selection.search is not None:
         values["search"] = _pattern(selection.search)
+        values["search_phrase"] = trigram_phrase(selection.search)
     return values
 
 
@@ -99,7 +104,7 @@ def shape(selection: UserFilter) -> UserFilter:
         age=None if selection.age is None else 0,
         age_min=None if selection.age_min is None else 0,
         age_max=None if selection.age_max is None else 0,
-        search=None if selection.search is None else "",
+        search=None if selection.search is None else search_shape(selection.search),
     )
 
 

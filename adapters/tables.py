@@ -48,6 +48,18 @@ COUNT_SHARDS: Final = 16
 #: so a match can never span two fields.
 SEARCH_SEPARATOR: Final = "\x1f"
 
+#: SQLite's substring index on search_key (migration 0002, see adapters/search.py): an
+#: external-content FTS5 table kept in step by triggers on users; not in `metadata`.
+SEARCH_INDEX: Final = "users_search"
+#: The virtual table and the shadow tables FTS5 keeps for it (some exist only with some
+#: options); the migrations' drift check leaves exactly these out on SQLite.
+SEARCH_INDEX_TABLES: Final = frozenset(
+    {
+        SEARCH_INDEX,
+        *(f"{SEARCH_INDEX}_{part}" for part in ("data", "idx", "config", "docsize", "content")),
+    }
+)
+
 #: Index options naming the dialects an index exists on (see `Index.ddl_if`).
 ONLY_ON: Final = "dialects"
 

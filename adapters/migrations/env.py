@@ -11,7 +11,7 @@ from sqlalchemy.schema import SchemaItem
 from adapters.database_url import DEFAULT_DATABASE_URL, normalize_database_url
 from adapters.engine import create_engine_for
 from adapters.schema import migration_connection
-from adapters.tables import ONLY_ON, metadata
+from adapters.tables import ONLY_ON, SEARCH_INDEX_TABLES, metadata
 
 config = context.config
 
@@ -38,6 +38,16 @@ def _include_object_for(dialect: str):  # type: ignore[no-untyped-def]
         return reflected or not only_on or dialect in only_on
 
     return include_object
+
+
+def _include_name_for(dialect: str):  # type: ignore[no-untyped-def]
+    """Leaves out SQLite's FTS5 search index (migration 0002), which tables.py cannot
+    declare: the virtual table and its shadow tables, by exact name, nothing else."""
+
+    def include_name(name: str | None, kind: str, parent_names: object) -> bool:
+        return not (dialect == "sqlite" and kind == "table" and name in SEARCH_INDEX_TABLES)
+
+    return include_name
 
 
 def _compare_type(  # type: ignore[no-untyped-def]
@@ -73,6 +83,7 @@ def run_online() -> None:
                 connection=connection,
                 target_metadata=metadata,
                 include_object=_include_object_for(dialect),
+                include_name=_include_name_for(dialect),
                 render_as_batch=dialect == "sqlite",
                 compare_type=_compare_type,
             )

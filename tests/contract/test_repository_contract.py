@@ -340,6 +340,99 @@ def test_search_does_not_match_across_two_fields(uow_factory: Factory) -> None:
     assert find(uow_factory, selection=UserFilter.build(search="da")) == ["Ada"]
 
 
+@pytest.fixture
+def searchable(uow_factory: Factory) -> Factory:
+    """Users for terms of every length (SQLite answers 3+ characters from a trigram index,
+    shorter ones by a scan), with quotes, wildcards, 4-byte and folding characters."""
+    for name, address, profession, website in [
+        ("Ada", 'Quote "Road" 7', "Poet", "https://a.example/50%_off"),
+        ("Bob", "Großstraße 12", "Back\\slash", "https://b.example/it's"),
+        ("Cy 😀𐐀", "Ωmega", "Σίσυφος", "https://c.example"),
+        ("Dee", "Elm AND Oak*", "NEAR(x y)", "https://d.example/*q:"),
+    ]:
+        add(uow_factory, name, address=address, profession=profession, website=website)
+    return uow_factory
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("a", ["Ada", "Bob", "Cy 😀𐐀", "Dee"]),  # 1 character
+        ("Q", ["Ada", "Dee"]),
+        ("😀", ["Cy 😀𐐀"]),  # a 4-byte character alone
+        ('"', ["Ada"]),
+        ("ß", ["Bob"]),  # folds to "ss": 2 characters
+        ("7P", []),  # 2 characters, address then profession: never across fields
+        ("'s", ["Bob"]),
+        ("ßs", ["Bob"]),  # folds to "sss": 3 characters, as in "grossstrasse"
+        ("SSS", ["Bob"]),
+        ("ada", ["Ada"]),  # 3 characters
+        (' "r', ["Ada"]),
+        ("%_o", ["Ada"]),
+        ("k\\s", ["Bob"]),
+        ("t's", ["Bob"]),
+        ("😀𐐀", ["Cy 😀𐐀"]),  # 2 characters, the second folded to 𐐨
+        (" 😀𐐨", ["Cy 😀𐐀"]),
+        ("ΦΟΣ", ["Cy 😀𐐀"]),  # the final sigma folds as the other one
+        ("/*q:", ["Dee"]),
+        ('"road"', ["Ada"]),  # longer terms
+        ('quote "road" 7', ["Ada"]),
+        ("50%_off", ["Ada"]),
+        ("50%", ["Ada"]),
+        ("5_%", []),
+        ("GROSSSTRASSE 12", ["Bob"]),
+        ("großstraße 12!", []),  # longer than the field
+        ("back\\slash", ["Bob"]),
+        ("back\\\\slash", []),
+        ("and oak*", ["Dee"]),  # FTS5 query syntax is plain text in a term
+        ("near(x y)", ["Dee"]),
+        ("elm or oak", []),
+        ('road" 7poet', []),  # never across fields
+        ("example/it's", ["Bob"]),
+        ("https://", ["Ada", "Bob", "Cy 😀𐐀", "Dee"]),
+    ],
+)
+def test_search_terms_of_every_length_and_character(
+    searchable: Factory, term: str, expected: list[str]
+) -> None:
+    selection = UserFilter.build(search=term)
+    assert find(searchable, selection=selection) == expected
+    assert count(searchable, selection) == len(expected)
+    # The same through a sort with a boundary and an offset page.
+    assert find(searchable, "-name", selection=selection) == expected[::-1]
+    assert find(searchable, selection=selection, offset=1) == expected[1:]
+
+
+def test_search_follows_a_change_and_a_removal(uow_factory: Factory) -> None:
+    ada = add(uow_factory, "Ada", profession="Taxidermist")
+    add(uow_factory, "Bob", profession="Poet")
+
+    def found(term: str) -> list[str]:
+        selection = UserFilter.build(search=term)
+        names = find(uow_factory, selection=selection)
+        assert count(uow_factory, selection) == len(names)
+        return names
+
+    assert found("xider") == ["Ada"]
+    with uow_factory() as uow:
+        ada = uow.users.change(ada.id, {"profession": "Poet", "name": "Adeline"}, None)
+        uow.commit()
+    assert found("xider") == []
+    assert found("xi") == []
+    assert found("poet") == ["Adeline", "Bob"]
+    assert found("adeline") == ["Adeline"]
+    with uow_factory() as uow:
+        ada = uow.users.change(ada.id, {"age": 40}, ada.version)  # search_key unchanged
+        uow.commit()
+    assert found("adeline") == ["Adeline"]
+    with uow_factory() as uow:
+        uow.users.remove(ada.id, None)
+        uow.commit()
+    assert found("adeline") == []
+    assert found("poet") == ["Bob"]
+    assert found("po") == ["Bob"]
+
+
 # --- sorting and pages ----------------------------------------------------------------------
 
 

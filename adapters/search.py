@@ -1,0 +1,87 @@
+"""filter[search] on SQLite through an FTS5 trigram index instead of a scan of every row.
+
+`search_key` holds the four folded fields joined by SEARCH_SEPARATOR. PostgreSQL answers
+`search_key LIKE '%term%'` from its pg_trgm index. SQLite has no such index on a column;
+migration 0002 adds `users_search`, an external-content FTS5 table over `users.search_key`
+(rowid = users.id) with the trigram tokenizer, kept in step by triggers on `users`:
+
+- `case_sensitive 1`: the text is already folded by Python's casefold (as the term is), so
+  the tokenizer must not fold it again its own way.
+- A phrase query `"term"` (with `"` doubled) matches the rows where the trigrams of the term
+  occur at consecutive positions, that is, where the term occurs as a substring. Inside a
+  phrase nothing else is syntax, so `%`, `_`, `\\`, `*`, `'`, AND/OR/NEAR are plain text.
+- A match cannot span two fields: the separator is a character of the indexed text and a
+  term never holds it (control characters are refused by UserFilter.build).
+- Terms shorter than three characters have no trigram and match nothing in FTS5: those
+  keep the LIKE scan.
+
+Every other database, and short terms everywhere, use the LIKE condition unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from sqlalchemy import Boolean, ColumnElement, Select, literal_column, select, table
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
+
+from adapters.tables import SEARCH_INDEX, users
+
+#: The fewest characters of a term the trigram index can find.
+TRIGRAM: Final = 3
+
+_index = table(SEARCH_INDEX)
+
+
+def trigram_phrase(term: str) -> str:
+    """`term` as an FTS5 phrase: in double quotes, each double quote doubled."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def search_shape(term: str) -> str:
+    """A placeholder standing for every term whose search condition has the same SQL."""
+    return "" if len(term) < TRIGRAM else " " * TRIGRAM
+
+
+def substring_condition(term: str, like: ColumnElement[bool], phrase: Any) -> ColumnElement[bool]:
+    """`like` (the LIKE on search_key), on SQLite the trigram index for terms it can serve.
+
+    `phrase` is trigram_phrase(term), or a bound parameter that will hold it.
+    """
+    if len(term) < TRIGRAM:
+        return like
+    matching: Select[Any] = (
+        select(literal_column("rowid"))
+        .select_from(_index)
+        .where(literal_column(SEARCH_INDEX).op("MATCH")(phrase))
+    )
+    return _OnSqlite(users.c.id.in_(matching), like)
+
+
+class _OnSqlite(ColumnElement[bool]):
+    """One condition written one way on SQLite and another on every other database."""
+
+    inherit_cache = True
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy declares it a list
+        ("sqlite", InternalTraversal.dp_clauseelement),
+        ("other", InternalTraversal.dp_clauseelement),
+    ]
+    type = Boolean()
+
+    def __init__(self, sqlite: ColumnElement[bool], other: ColumnElement[bool]) -> None:
+        self.sqlite = sqlite
+        self.other = other
+
+    def self_group(self, against: Any = None) -> ColumnElement[bool]:
+        # Each form is grouped when compiled. Left to ColumnElement, a Boolean in a WHERE
+        # becomes `... = 1` on SQLite, which keeps the planner from using the IN.
+        return self
+
+
+@compiles(_OnSqlite)
+def _compile(element: _OnSqlite, compiler: SQLCompiler, **kw: Any) -> str:
+    chosen = element.sqlite if compiler.dialect.name == "sqlite" else element.other
+    return str(compiler.process(chosen.self_group(against=operators.and_), **kw))
