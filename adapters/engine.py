@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
 from adapters.database_url import normalize_database_url
+from adapters.search import CONNECT_SEARCH_INDEX
 from domain.errors import DuplicateNameError, StorageUnavailableError
 
 CONNECT_TIMEOUT_S: Final = 3
@@ -119,6 +120,7 @@ def _sqlite_engine(url: URL, pool_size: int, max_overflow: int) -> Engine:
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(CONNECT_SEARCH_INDEX)
         finally:
             cursor.close()
 

@@ -36,6 +36,14 @@ TRIGRAM: Final = 3
 _index = table(SEARCH_INDEX)
 
 
+#: Run on every new SQLite connection before its first transaction (adapters/engine.py). FTS5
+#: reads its configuration when a connection first uses the table, as the insert trigger
+#: does: inside a BEGIN that read holds a snapshot, and the insert's write lock then fails at
+#: once with "database is locked" when another writer has it, instead of waiting out the busy
+#: timeout (about one POST in a few hundred under 32 clients). Harmless without the table.
+CONNECT_SEARCH_INDEX: Final = f"PRAGMA table_info({SEARCH_INDEX})"
+
+
 def trigram_phrase(term: str) -> str:
     """`term` as an FTS5 phrase: in double quotes, each double quote doubled."""
     return '"' + term.replace('"', '""') + '"'
