@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from entrypoints.http.errors import exception_handlers
-from entrypoints.http.middleware import AccessLogMiddleware, BodyLimitMiddleware
+from entrypoints.http.middleware import BodyLimitMiddleware, ServiceMiddleware
 from entrypoints.http.openapi import openapi_bytes
 from entrypoints.http.resources import (
     UnitOfWorkFactory,
@@ -24,7 +24,6 @@ from entrypoints.http.resources import (
     health,
     readiness_endpoint,
 )
-from entrypoints.http.security import SecurityHeadersMiddleware
 from entrypoints.http.webclient import webclient_routes
 
 logger = logging.getLogger("users_service.app")
@@ -82,7 +81,9 @@ def create_app(
     `readiness` raises StorageUnavailableError when the database does not answer (`/readyz`).
     CORS stays off unless `cors_origins` names the origins allowed to call the API.
     """
-    middleware = [Middleware(SecurityHeadersMiddleware), Middleware(AccessLogMiddleware)]
+    # One layer for the headers, the log and the body limit; with CORS, the body limit stays
+    # inside CORS so that a refused body still carries the CORS headers.
+    middleware = [Middleware(ServiceMiddleware, limit_body=not cors_origins)]
     if cors_origins:
         middleware.append(
             Middleware(
@@ -94,7 +95,7 @@ def create_app(
                 max_age=600,
             )
         )
-    middleware.append(Middleware(BodyLimitMiddleware))
+        middleware.append(Middleware(BodyLimitMiddleware))
     return Starlette(
         routes=[*api_routes(uow_factory, readiness), *webclient_routes()],
         middleware=middleware,
