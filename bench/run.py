@@ -22,7 +22,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,7 @@ import psycopg2
 
 from bench.data import RARE_TERM
 from bench.seed import seed
+from bench.servers import free_port
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -54,13 +54,6 @@ JSONAPI = "application/vnd.api+json"
 
 
 # -- processes ----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def pinned(command: list[str], core: int | None) -> list[str]:
