@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
+from adapters.cooperative import READ, WRITE, WaitTimedOut, in_cooperative_call, wait_socket
 from adapters.database_url import normalize_database_url
 from adapters.search import CONNECT_SEARCH_INDEX
 from domain.errors import DuplicateNameError, StorageUnavailableError
@@ -80,6 +81,16 @@ def bound_postgres_waits() -> None:
 def _bounded_wait(connection: Any) -> None:
     connecting = connection.status == extensions.STATUS_SETUP
     deadline = time.monotonic() + (CONNECT_TIMEOUT_S if connecting else ANSWER_BOUND_S)
+    if in_cooperative_call():  # on the event loop: let it run while the server answers
+        directions = {extensions.POLL_READ: READ, extensions.POLL_WRITE: WRITE}
+        while True:
+            state = connection.poll()
+            if state == extensions.POLL_OK:
+                return
+            try:
+                wait_socket(connection.fileno(), directions[state], deadline)
+            except WaitTimedOut:
+                raise _no_answer() from None
     poller = select.poll()  # not select.select: no limit on the descriptor number
     events = {extensions.POLL_READ: select.POLLIN, extensions.POLL_WRITE: select.POLLOUT}
     while True:
@@ -88,11 +99,16 @@ def _bounded_wait(connection: Any) -> None:
             return
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            # The wording is one SQLAlchemy's psycopg2 dialect takes for a lost connection.
-            raise psycopg2.OperationalError("could not receive data from server: no answer")
+            raise _no_answer()
         poller.register(connection.fileno(), events[state])
         poller.poll(remaining * 1000)
         poller.unregister(connection.fileno())
+
+
+def _no_answer() -> Exception:
+    # The wording is one SQLAlchemy's psycopg2 dialect takes for a lost connection.
+    error: Exception = psycopg2.OperationalError("could not receive data from server: no answer")
+    return error
 
 
 def _sqlite_engine(url: URL, pool_size: int, max_overflow: int) -> Engine:

@@ -11,27 +11,26 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from types import TracebackType
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, cast
 
 from sqlalchemy import (
-    Connection,
     Engine,
-    Row,
     Select,
     bindparam,
     delete,
+    exc,
     func,
     insert,
     select,
     update,
 )
-from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql import Executable
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.dml import ReturningDelete, ReturningUpdate
 from sqlalchemy.sql.elements import ColumnElement
 
 from adapters import listing
+from adapters.compiled import StatementCache
 from adapters.engine import StorageError, check_database, create_engine_for, storage_errors
 from adapters.tables import COUNT_SHARDS, SEARCH_SEPARATOR, user_counts, users
 from domain.cursors import Key
@@ -66,13 +65,35 @@ _USER_COLUMNS = (
 # names, which SQLAlchemy reserves for the VALUES/SET of INSERT and UPDATE.
 _GET: Final = select(*_USER_COLUMNS).where(users.c.id == bindparam("match_id"))
 _VERSION: Final = select(users.c.version).where(users.c.id == bindparam("match_id"))
-_INSERT: Final = insert(users).returning(*_USER_COLUMNS)
+#: The columns add() writes: every one but the generated id.
+_INSERTED: Final = tuple(column.name for column in users.columns if column.name != "id")
+_INSERT: Final = (
+    insert(users)
+    .values({name: bindparam(f"new_{name}") for name in _INSERTED})
+    .returning(*_USER_COLUMNS)
+)
 _TOTAL: Final = select(func.coalesce(func.sum(user_counts.c.total), 0))
 _COUNT_CHANGE: Final = (
     update(user_counts)
     .where(user_counts.c.shard == bindparam("match_shard"))
     .values(total=user_counts.c.total + bindparam("delta"))
 )
+
+
+def _counted(rows: Any, delta: int) -> Select[Any]:
+    """`rows` (a CTE of a data-modifying statement returning ids) with the user counter's
+    shard of each moved by `delta`, in one statement."""
+    shard = select(rows.c.id % COUNT_SHARDS).scalar_subquery()
+    counter = (
+        update(user_counts)
+        .where(user_counts.c.shard == shard)
+        .values(total=user_counts.c.total + delta)
+        .cte("counted")
+    )
+    return select(*rows.c).add_cte(counter)
+
+
+_INSERT_COUNTED: Final = _counted(_INSERT.cte("added"), +1)
 #: Distinct list shapes (filter constraints x sort x direction) whose statements are kept.
 SHAPES_KEPT: Final = 256
 
@@ -136,15 +157,24 @@ def _remove_statement(versioned: bool) -> ReturningDelete[Any]:
     return statement.returning(users.c.id)
 
 
-def _to_user(row: Row[*tuple[Any, ...]]) -> User:
+Row = tuple[Any, ...]
+
+
+@lru_cache(maxsize=2)
+def _remove_counted(versioned: bool) -> Select[Any]:
+    return _counted(_remove_statement(versioned).cte("removed"), -1)
+
+
+def _to_user(row: Row) -> User:
+    user_id, name, address, age, profession, website, version = row
     return User(
-        id=row.id,
-        name=row.name,
-        address=row.address,
-        age=row.age,
-        profession=row.profession,
-        website=row.website,
-        version=row.version,
+        id=user_id,
+        name=name,
+        address=address,
+        age=age,
+        profession=profession,
+        website=website,
+        version=version,
     )
 
 
@@ -176,19 +206,25 @@ def _shard(user_id: int) -> int:
 
 
 class Execute(Protocol):
-    """Runs one statement with its parameters in the unit of work; `write` for a statement
-    that changes data (it must run in the unit of work's transaction)."""
+    """Runs one statement with its parameters in the unit of work and returns its rows;
+    `write` for a statement that changes data (it must run in the unit of work's
+    transaction)."""
 
     def __call__(
-        self, statement: Executable, parameters: Mapping[str, Any], *, write: bool = False
-    ) -> CursorResult[Any]: ...
+        self, statement: ClauseElement, parameters: Mapping[str, Any], *, write: bool = False
+    ) -> list[Row]: ...
 
 
 class SqlAlchemyUserRepository:
-    """UserRepository over the connection of the unit of work it belongs to."""
+    """UserRepository over the connection of the unit of work it belongs to.
 
-    def __init__(self, execute: Execute) -> None:
+    With `counting_statements` (PostgreSQL), add and remove keep the user counter in the
+    same statement as the row (a data-modifying WITH): one round trip instead of two.
+    """
+
+    def __init__(self, execute: Execute, *, counting_statements: bool = False) -> None:
         self._execute = execute
+        self._counting_statements = counting_statements
 
     def _count_change(self, user_id: int, delta: int) -> None:
         self._execute(_COUNT_CHANGE, {"match_shard": _shard(user_id), "delta": delta}, write=True)
@@ -206,23 +242,28 @@ class SqlAlchemyUserRepository:
         )
         values["search_key"] = SEARCH_SEPARATOR.join(values[f"{a}_key"] for a in STRING_ATTRIBUTES)
         values.update(version=1, created_at=now, updated_at=now)
+        parameters = {f"new_{column}": value for column, value in values.items()}
         with storage_errors(name=new_user.name):
-            user = _to_user(self._execute(_INSERT, values, write=True).one())
+            if self._counting_statements:
+                (row,) = self._execute(_INSERT_COUNTED, parameters, write=True)
+                return _to_user(row)
+            (row,) = self._execute(_INSERT, parameters, write=True)
+            user = _to_user(row)
             self._count_change(user.id, +1)
         return user
 
     def get(self, user_id: int) -> User:
         with storage_errors():
-            row = self._execute(_GET, {"match_id": user_id}).one_or_none()
-        if row is None:
+            rows = self._execute(_GET, {"match_id": user_id})
+        if not rows:
             raise UserNotFoundError(user_id)
-        return _to_user(row)
+        return _to_user(rows[0])
 
     def _explain_miss(self, user_id: int, expected_version: int | None) -> Exception:
         """After an UPDATE or DELETE matched nothing: not found, or stale?"""
         with storage_errors():
-            found = self._execute(_VERSION, {"match_id": user_id}).scalar_one_or_none()
-        if found is None or expected_version is None:
+            found = self._execute(_VERSION, {"match_id": user_id})
+        if not found or expected_version is None:
             return UserNotFoundError(user_id)
         return StaleVersionError(user_id, expected_version)
 
@@ -237,19 +278,22 @@ class SqlAlchemyUserRepository:
         )
         name = changes.get("name")
         with storage_errors(name=None if name is None else str(name)):
-            row = self._execute(statement, parameters, write=True).one_or_none()
-        if row is None:
+            rows = self._execute(statement, parameters, write=True)
+        if not rows:
             raise self._explain_miss(user_id, expected_version)
-        return _to_user(row)
+        return _to_user(rows[0])
 
     def remove(self, user_id: int, expected_version: int | None) -> None:
-        statement = _remove_statement(expected_version is not None)
+        versioned = expected_version is not None
         parameters = {"match_id": user_id, "match_version": expected_version}
         with storage_errors():
-            removed = self._execute(statement, parameters, write=True).one_or_none()
-            if removed is not None:
-                self._count_change(user_id, -1)
-        if removed is None:
+            if self._counting_statements:
+                removed = self._execute(_remove_counted(versioned), parameters, write=True)
+            else:
+                removed = self._execute(_remove_statement(versioned), parameters, write=True)
+                if removed:
+                    self._count_change(user_id, -1)
+        if not removed:
             raise self._explain_miss(user_id, expected_version)
 
     def find(
@@ -271,7 +315,7 @@ class SqlAlchemyUserRepository:
             for position, value in enumerate(listing.edge_values(order, boundary)):
                 parameters[listing.edge_name(position)] = value
         with storage_errors():
-            rows = self._execute(statement, parameters).all()
+            rows = self._execute(statement, parameters)
         return [_to_user(row) for row in rows]
 
     def count(self, selection: UserFilter) -> int:
@@ -282,109 +326,175 @@ class SqlAlchemyUserRepository:
             statement = _count_statement(listing.shape(selection))
             parameters = listing.parameters(selection)
         with storage_errors():
-            return int(self._execute(statement, parameters).scalar_one())
+            ((total,),) = self._execute(statement, parameters)
+        return int(total)
+
+
+#: A unit of work's first statement is run again on another connection when the pooled one
+#: turns out dead; more tries than the service's pool holds connections (16 + 8).
+RECONNECT_ATTEMPTS: Final = 32
 
 
 class SqlAlchemyUnitOfWork:
-    """One connection and one transaction from `with` to its end; no commit() rolls back.
+    """One pooled DBAPI connection and one transaction from `with` to its end; no commit()
+    rolls back. Statements are compiled once (adapters.compiled) and run on the cursor.
 
-    On PostgreSQL the connection runs in psycopg2's autocommit mode until the first
-    statement that writes, which begins the transaction: reads before it run without BEGIN
-    and ROLLBACK (two round trips of the three a single-user GET took). Under READ
-    COMMITTED, PostgreSQL's level here, every statement sees its own snapshot either way,
-    and a plain SELECT takes no lock a transaction would keep, so a unit of work reads the
-    same. SQLite keeps one transaction for the whole unit of work (a consistent snapshot).
+    On PostgreSQL (`pipelined`) the connection runs in psycopg2's autocommit mode and the
+    unit of work sends BEGIN itself, in the same round trip as its first write ("BEGIN;
+    UPDATE ..."): reads before it run without BEGIN and ROLLBACK, and a write costs no
+    round trip of its own for BEGIN. Under READ COMMITTED, PostgreSQL's level here, every
+    statement sees its own snapshot either way, and a plain SELECT takes no lock a
+    transaction would keep, so a unit of work reads the same. SQLite keeps one transaction
+    for the whole unit of work (a consistent snapshot; BEGIN IMMEDIATE when it starts with
+    a write, so it never has to upgrade its lock).
     """
 
-    def __init__(self, engine: Engine, *, begin_on_write: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, statements: StatementCache, *, pipelined: bool = False
+    ) -> None:
         self._engine = engine
-        self._begin_on_write = begin_on_write
-        self._began = False
-        self._open: Connection | None = None
-        self.users = SqlAlchemyUserRepository(self._execute)
-
-    def _connection(self) -> Connection:
-        if self._open is None:
-            raise RuntimeError("use the unit of work in a `with` block")
-        return self._open
+        self._dialect = engine.dialect
+        self._statements = statements
+        self._pipelined = pipelined
+        self._connection: PoolProxiedConnection | None = None
+        self._in_transaction = False
+        self._ran = False
+        self.users = SqlAlchemyUserRepository(self._execute, counting_statements=pipelined)
 
     def _execute(
-        self, statement: Executable, parameters: Mapping[str, Any], *, write: bool = False
-    ) -> CursorResult[Any]:
-        """Runs `statement`; once more on a new connection if the pooled one turns out dead.
+        self, statement: ClauseElement, parameters: Mapping[str, Any], *, write: bool = False
+    ) -> list[Row]:
+        """Runs `statement`, beginning the transaction where due; a unit of work's first
+        statement runs again on a new connection if the pooled one turns out dead.
 
         Instead of the pool's pre-ping (a round trip before every unit of work, about 8% of
         a GET's CPU), a connection that died in the pool (the server restarted or ended it)
-        is noticed by the first statement: SQLAlchemy invalidates it and every connection
-        pooled before it, and as nothing has run in this unit of work yet, the statement
-        runs again on a fresh connection.
+        is noticed by the first statement, invalidated, and the statement runs again on
+        another connection, as nothing has run in this unit of work yet.
         """
-        if write and not self._began:
-            self._began = True
-            self._set_autocommit(False)  # psycopg2 sends BEGIN before this statement
-        connection = self._connection()
-        if connection.in_transaction():
-            return connection.execute(statement, parameters)
+        compiled = self._statements(statement)
+        bound = compiled.parameters(parameters)
+        begin = not self._in_transaction and (write or not self._pipelined)
+        attempts = RECONNECT_ATTEMPTS
+        while True:
+            connection = self._open()
+            sql = compiled.sql
+            if begin:
+                if self._pipelined:
+                    sql = "BEGIN;" + sql
+                else:
+                    self._run(connection, "BEGIN IMMEDIATE" if write else "BEGIN", {})
+            self._in_transaction = self._in_transaction or begin
+            try:
+                rows = self._run(connection, sql, bound)
+            except exc.DBAPIError as error:
+                attempts -= 1
+                if self._ran or not error.connection_invalidated or attempts <= 0:
+                    raise
+                self._in_transaction = False
+                self._release()
+                continue
+            self._ran = True
+            return rows
+
+    def _run(
+        self, connection: PoolProxiedConnection, sql: str, parameters: Mapping[str, Any]
+    ) -> list[Row]:
+        """One statement on the DBAPI cursor; driver errors leave as SQLAlchemy's DBAPIError
+        (which storage_errors translates), a lost connection invalidated."""
+        dbapi = self._dialect.loaded_dbapi
+        cursor = connection.cursor()
         try:
-            return connection.execute(statement, parameters)
-        except DBAPIError as error:
-            if not error.connection_invalidated:
-                raise
-        connection.close()
-        self._open = None
-        self._open = self._engine.connect()
-        self._set_autocommit(not self._began)
-        return self._open.execute(statement, parameters)
+            cursor.execute(sql, parameters)
+            rows = cast(list[Row], cursor.fetchall()) if cursor.description is not None else []
+            return rows
+        except dbapi.Error as error:
+            lost = self._dialect.is_disconnect(error, connection.dbapi_connection, cursor)
+            if lost:
+                connection.invalidate(error)
+            raise exc.DBAPIError.instance(
+                sql, parameters, error, dbapi.Error, connection_invalidated=lost
+            ) from error
+        finally:
+            if connection.is_valid:
+                cursor.close()
+
+    def _open(self) -> PoolProxiedConnection:
+        if self._connection is None:
+            dbapi = self._dialect.loaded_dbapi
+            with storage_errors():
+                try:
+                    self._connection = self._engine.raw_connection()
+                except dbapi.Error as error:  # the pool lets the driver's own error through
+                    raise exc.DBAPIError.instance(
+                        None, None, error, dbapi.Error, connection_invalidated=True
+                    ) from error
+            self._set_autocommit(True)
+        return self._connection
 
     def _set_autocommit(self, on: bool) -> None:
         """psycopg2's autocommit switch: a client-side flag, no round trip."""
-        if not self._begin_on_write or self._open is None:
+        connection = self._connection
+        if not self._pipelined or connection is None or not connection.is_valid:
             return
-        dbapi_connection = self._open.connection.dbapi_connection
+        dbapi_connection = connection.dbapi_connection
         if dbapi_connection is not None and dbapi_connection.autocommit != on:
             dbapi_connection.autocommit = on
 
+    def _release(self) -> None:
+        """Ends the transaction (rolled back unless committed) and returns the connection."""
+        connection = self._connection
+        if connection is None:
+            return
+        try:
+            if self._in_transaction and connection.is_valid:
+                self._in_transaction = False
+                self._run(connection, "ROLLBACK", {})
+            # Back to psycopg2's default for the pool's other users.
+            self._set_autocommit(False)
+        finally:
+            self._connection = None
+            connection.close()
+
     def __enter__(self) -> SqlAlchemyUnitOfWork:
-        if self._open is not None:
+        if self._connection is not None:
             raise RuntimeError("this unit of work is already in use")
-        with storage_errors():
-            self._open = self._engine.connect()
-            self._began = False
-            self._set_autocommit(True)
+        self._in_transaction = False
+        self._ran = False
+        self._open()
         return self
 
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
-        exc: BaseException | None,
+        exc_value: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        connection = self._open
-        if connection is None:
-            return
         try:
             with storage_errors():
-                try:
-                    if not self._began and not connection.invalidated:
-                        # Idle in autocommit mode: back to psycopg2's default for the pool.
-                        self._set_autocommit(False)
-                finally:
-                    self._open = None
-                    connection.close()  # rolls back whatever was not committed
+                self._release()
         except (StorageUnavailableError, StorageError):
-            if exc is None:
+            if exc_value is None:
                 raise  # otherwise keep the error already on its way out
 
+    def _end(self, command: str) -> None:
+        connection = self._connection
+        if connection is None:
+            raise RuntimeError("use the unit of work in a `with` block")
+        if self._in_transaction:
+            self._in_transaction = False
+            with storage_errors():
+                self._run(connection, command, {})
+
     def commit(self) -> None:
-        with storage_errors():
-            self._connection().commit()
+        self._end("COMMIT")
 
     def rollback(self) -> None:
-        with storage_errors():
-            self._connection().rollback()
+        self._end("ROLLBACK")
 
 
 def sql_uow_factory(engine: Engine) -> Callable[[], SqlAlchemyUnitOfWork]:
     """A factory handing out units of work over one engine (and its pool)."""
-    begin_on_write = engine.dialect.name == "postgresql"
-    return lambda: SqlAlchemyUnitOfWork(engine, begin_on_write=begin_on_write)
+    pipelined = engine.dialect.name == "postgresql"
+    statements = StatementCache(engine.dialect)
+    return lambda: SqlAlchemyUnitOfWork(engine, statements, pipelined=pipelined)

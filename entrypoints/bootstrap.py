@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import cast
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 
+from adapters.cooperative import cooperative_runner
 from adapters.database_url import normalize_database_url
 from adapters.engine import bound_postgres_waits
 from adapters.memory import in_memory_uow_factory
 from adapters.schema import upgrade_to_head
 from adapters.sql import check_database, create_engine_for, sql_uow_factory
 from entrypoints.config import Settings
-from entrypoints.http.app import ENDPOINT_THREADS, create_app
+from entrypoints.http.app import ENDPOINT_THREADS, Runner, create_app
 from entrypoints.http.resources import UnitOfWorkFactory
 
 
@@ -33,16 +35,20 @@ def build_app(settings: Settings) -> Starlette:
         pool_size=ENDPOINT_THREADS,
         max_overflow=ENDPOINT_THREADS // 2,
     )
-    if engine.dialect.name == "postgresql":
-        bound_postgres_waits()  # a hung server: a 503 in bounded time, not a stuck request
 
     def readiness() -> None:
         check_database(engine)
 
+    run: Runner = run_in_threadpool  # sqlite3 blocks: its calls need threads
+    if engine.dialect.name == "postgresql":
+        bound_postgres_waits()  # a hung server: a 503 in bounded time, not a stuck request
+        # psycopg2 hands every wait to the loop: no threads (see adapters.cooperative).
+        run = cooperative_runner(ENDPOINT_THREADS, readiness)
+
     # cast: the adapters' `users` is their concrete repository, which mypy does not accept
     # for the protocol's mutable `users: UserRepository` attribute.
     uow_factory = cast(UnitOfWorkFactory, sql_uow_factory(engine))
-    return create_app(uow_factory, readiness, cors_origins=settings.cors_origins)
+    return create_app(uow_factory, readiness, cors_origins=settings.cors_origins, run=run)
 
 
 def build_memory_app(settings: Settings | None = None) -> Starlette:

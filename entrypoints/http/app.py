@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Final
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, Final
 
 import anyio.to_thread
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -34,11 +35,39 @@ logger = logging.getLogger("users_service.app")
 #: connection pool to match, so no thread waits for a connection and none is opened per request.
 ENDPOINT_THREADS: Final = 16
 
+#: How the blocking endpoints run: `await run(endpoint, request)`. The default is Starlette's
+#: thread pool; the wiring passes a cooperative runner where the driver allows one.
+Runner = Callable[..., Awaitable[Any]]
+
 COLLECTION_METHODS = ["GET", "POST"]
 ITEM_METHODS = ["GET", "PATCH", "DELETE"]
 
 
-def _openapi_endpoint() -> Callable[[Request], Response]:
+Endpoint = Callable[[Request], Response]
+AsyncEndpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _run_with(run: Runner, endpoint: Endpoint) -> AsyncEndpoint:
+    """`endpoint` (blocking: it reaches the database) as an async endpoint run by `run`."""
+
+    async def run_endpoint(request: Request) -> Response:
+        response: Response = await run(endpoint, request)
+        return response
+
+    return run_endpoint
+
+
+def _inline(endpoint: Endpoint) -> AsyncEndpoint:
+    """`endpoint` (never blocks) as an async endpoint run on the loop: no thread, no wait
+    for a database slot, so /healthz answers while every slot is busy."""
+
+    async def run_endpoint(request: Request) -> Response:
+        return endpoint(request)
+
+    return run_endpoint
+
+
+def _openapi_endpoint() -> Endpoint:
     content = openapi_bytes()
 
     def openapi(request: Request) -> Response:
@@ -48,17 +77,20 @@ def _openapi_endpoint() -> Callable[[Request], Response]:
 
 
 def api_routes(
-    uow_factory: UnitOfWorkFactory, readiness: Callable[[], None] | None = None
+    uow_factory: UnitOfWorkFactory,
+    readiness: Callable[[], None] | None = None,
+    run: Runner = run_in_threadpool,
 ) -> list[BaseRoute]:
     users = UserResources(uow_factory)
+    collection, item = _run_with(run, users.collection), _run_with(run, users.item)
     return [
-        Route("/api/v1/users", users.collection, methods=COLLECTION_METHODS),
-        Route("/api/v1/users.json", users.collection, methods=COLLECTION_METHODS),
-        Route("/api/v1/users/{user_id:int}", users.item, methods=ITEM_METHODS),
-        Route("/api/v1/users/{user_id:int}.json", users.item, methods=ITEM_METHODS),
-        Route("/api/v1/openapi.json", _openapi_endpoint(), methods=["GET"]),
-        Route("/healthz", health, methods=["GET"]),
-        Route("/readyz", readiness_endpoint(readiness), methods=["GET"]),
+        Route("/api/v1/users", collection, methods=COLLECTION_METHODS),
+        Route("/api/v1/users.json", collection, methods=COLLECTION_METHODS),
+        Route("/api/v1/users/{user_id:int}", item, methods=ITEM_METHODS),
+        Route("/api/v1/users/{user_id:int}.json", item, methods=ITEM_METHODS),
+        Route("/api/v1/openapi.json", _inline(_openapi_endpoint()), methods=["GET"]),
+        Route("/healthz", _inline(health), methods=["GET"]),
+        Route("/readyz", _run_with(run, readiness_endpoint(readiness)), methods=["GET"]),
     ]
 
 
@@ -75,11 +107,13 @@ def create_app(
     readiness: Callable[[], None] | None = None,
     *,
     cors_origins: Sequence[str] = (),
+    run: Runner = run_in_threadpool,
 ) -> Starlette:
     """The whole HTTP service over any unit-of-work factory (SQL in production, memory in tests).
 
     `readiness` raises StorageUnavailableError when the database does not answer (`/readyz`).
-    CORS stays off unless `cors_origins` names the origins allowed to call the API.
+    CORS stays off unless `cors_origins` names the origins allowed to call the API. `run`
+    runs the endpoints that reach storage (Starlette's thread pool unless told otherwise).
     """
     # One layer for the headers, the log and the body limit; with CORS, the body limit stays
     # inside CORS so that a refused body still carries the CORS headers.
@@ -97,7 +131,7 @@ def create_app(
         )
         middleware.append(Middleware(BodyLimitMiddleware))
     return Starlette(
-        routes=[*api_routes(uow_factory, readiness), *webclient_routes()],
+        routes=[*api_routes(uow_factory, readiness, run), *webclient_routes()],
         middleware=middleware,
         exception_handlers=exception_handlers(),
         lifespan=_lifespan,
