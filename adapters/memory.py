@@ -12,7 +12,7 @@ import functools
 import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -20,6 +20,8 @@ from domain.cursors import Key
 from domain.errors import DuplicateNameError, StaleVersionError, UserNotFoundError
 from domain.model import NewUser, User, comparison_key
 from domain.queries import SortOrder, UserFilter
+
+T = TypeVar("T")
 
 
 @functools.total_ordering
@@ -156,6 +158,21 @@ class InMemoryUserRepository:
             return len(self._store.users)
         return sum(1 for user in self._store.users.values() if selection.matches(user))
 
+    def find_counted(
+        self,
+        selection: UserFilter,
+        order: SortOrder,
+        *,
+        limit: int,
+        offset: int = 0,
+        boundary: Key | None = None,
+        backward: bool = False,
+    ) -> tuple[list[User], int]:
+        found = self.find(
+            selection, order, limit=limit, offset=offset, boundary=boundary, backward=backward
+        )
+        return found, self.count(selection)
+
 
 class InMemoryUnitOfWork:
     """Holds the store's lock from `with` to its end; uncommitted changes are undone."""
@@ -182,6 +199,11 @@ class InMemoryUnitOfWork:
 
     def commit(self) -> None:
         self._undo.clear()
+
+    def commit_write(self, write: Callable[[], T]) -> T:
+        result = write()
+        self.commit()
+        return result
 
     def rollback(self) -> None:
         while self._undo:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
+from select import POLLIN, poll
 from types import TracebackType
-from typing import Any, Final, Protocol, cast
+from typing import Any, Final, Protocol, TypeVar, cast
 
 from sqlalchemy import (
     Engine,
@@ -46,6 +47,8 @@ __all__ = [
     "create_engine_for",
     "sql_uow_factory",
 ]
+
+T = TypeVar("T")
 
 _USER_COLUMNS = (
     users.c.id,
@@ -100,20 +103,31 @@ SHAPES_KEPT: Final = 256
 
 @lru_cache(maxsize=SHAPES_KEPT)
 def _find_statement(
-    shape: UserFilter, order: SortOrder, backward: bool, bounded: bool, offset: bool
+    shape: UserFilter,
+    order: SortOrder,
+    backward: bool,
+    bounded: bool,
+    offset: bool,
+    counted: bool = False,
 ) -> Select[Any]:
     """A page of users of this shape; parameters: listing.parameters, edges, limit, offset.
 
     With an offset, the skipped rows are found by a subquery that reads only the sort columns
     and ids (an index-only scan where the sort has an index) and only the page's rows are
     fetched whole: OFFSET 19,980 then costs one index walk instead of 19,980 row fetches.
+    `counted` puts count(shape) first in every row, as a subquery PostgreSQL and SQLite
+    evaluate once: the page and its total in one round trip.
     """
     where = listing.conditions(shape, bound=True)
     if bounded:
         where.append(listing.bound_beyond(order, backward))
     ordering = listing.order_by(order, backward)
+    columns: list[Any] = list(_USER_COLUMNS)
+    if counted:
+        total = _TOTAL if shape.is_empty else _count_statement(shape)
+        columns.insert(0, total.scalar_subquery().label("total"))
     if not offset:
-        return select(*_USER_COLUMNS).where(*where).order_by(*ordering).limit(bindparam("limit"))
+        return select(*columns).where(*where).order_by(*ordering).limit(bindparam("limit"))
     page = (
         select(users.c.id)
         .where(*where)
@@ -122,9 +136,7 @@ def _find_statement(
         .offset(bindparam("offset"))
         .subquery("page")
     )
-    return (
-        select(*_USER_COLUMNS).join_from(users, page, users.c.id == page.c.id).order_by(*ordering)
-    )
+    return select(*columns).join_from(users, page, users.c.id == page.c.id).order_by(*ordering)
 
 
 @lru_cache(maxsize=SHAPES_KEPT)
@@ -296,6 +308,27 @@ class SqlAlchemyUserRepository:
         if not removed:
             raise self._explain_miss(user_id, expected_version)
 
+    def _find_rows(
+        self,
+        selection: UserFilter,
+        order: SortOrder,
+        limit: int,
+        offset: int,
+        boundary: Key | None,
+        backward: bool,
+        counted: bool,
+    ) -> list[Row]:
+        statement = _find_statement(
+            listing.shape(selection), order, backward, boundary is not None, offset > 0, counted
+        )
+        parameters = listing.parameters(selection)
+        parameters.update(limit=limit, offset=offset)
+        if boundary is not None:
+            for position, value in enumerate(listing.edge_values(order, boundary)):
+                parameters[listing.edge_name(position)] = value
+        with storage_errors():
+            return self._execute(statement, parameters)
+
     def find(
         self,
         selection: UserFilter,
@@ -306,17 +339,23 @@ class SqlAlchemyUserRepository:
         boundary: Key | None = None,
         backward: bool = False,
     ) -> list[User]:
-        statement = _find_statement(
-            listing.shape(selection), order, backward, boundary is not None, offset > 0
-        )
-        parameters = listing.parameters(selection)
-        parameters.update(limit=limit, offset=offset)
-        if boundary is not None:
-            for position, value in enumerate(listing.edge_values(order, boundary)):
-                parameters[listing.edge_name(position)] = value
-        with storage_errors():
-            rows = self._execute(statement, parameters)
+        rows = self._find_rows(selection, order, limit, offset, boundary, backward, False)
         return [_to_user(row) for row in rows]
+
+    def find_counted(
+        self,
+        selection: UserFilter,
+        order: SortOrder,
+        *,
+        limit: int,
+        offset: int = 0,
+        boundary: Key | None = None,
+        backward: bool = False,
+    ) -> tuple[list[User], int]:
+        rows = self._find_rows(selection, order, limit, offset, boundary, backward, True)
+        if not rows:  # an empty page carries no total: ask for it alone
+            return [], self.count(selection)
+        return [_to_user(row[1:]) for row in rows], int(rows[0][0])
 
     def count(self, selection: UserFilter) -> int:
         if selection.is_empty:
@@ -359,6 +398,10 @@ class SqlAlchemyUnitOfWork:
         self._connection: PoolProxiedConnection | None = None
         self._in_transaction = False
         self._ran = False
+        #: Inside commit_write with no transaction open: the write runs alone, committed by
+        #: itself (PostgreSQL: one round trip for the write and its commit).
+        self._write_alone = False
+        self._wrote_alone = False
         self.users = SqlAlchemyUserRepository(self._execute, counting_statements=pipelined)
 
     def _execute(
@@ -374,6 +417,12 @@ class SqlAlchemyUnitOfWork:
         """
         compiled = self._statements(statement)
         bound = compiled.parameters(parameters)
+        alone = write and self._write_alone
+        if alone:
+            if self._wrote_alone:
+                raise RuntimeError("commit_write takes one write statement")
+            self._wrote_alone = True
+            return self._execute_alone(compiled.sql, bound)
         begin = not self._in_transaction and (write or not self._pipelined)
         attempts = RECONNECT_ATTEMPTS
         while True:
@@ -396,6 +445,22 @@ class SqlAlchemyUnitOfWork:
                 continue
             self._ran = True
             return rows
+
+    def _execute_alone(self, sql: str, parameters: Mapping[str, Any]) -> list[Row]:
+        """A write in autocommit mode: one statement, committed when it succeeds.
+
+        Never sent twice (it may have committed before its answer was lost); instead, an
+        idle pooled connection the server has closed (restart, pg_terminate_backend) is
+        seen before sending, as a socket with something to read, and replaced.
+        """
+        for _ in range(RECONNECT_ATTEMPTS):
+            connection = self._open()
+            if self._ran or not _closed_by_server(connection):
+                break
+            connection.invalidate()
+            self._release()
+        self._ran = True
+        return self._run(self._open(), sql, parameters)
 
     def _run(
         self, connection: PoolProxiedConnection, sql: str, parameters: Mapping[str, Any]
@@ -489,8 +554,32 @@ class SqlAlchemyUnitOfWork:
     def commit(self) -> None:
         self._end("COMMIT")
 
+    def commit_write(self, write: Callable[[], T]) -> T:
+        if not self._pipelined or self._in_transaction:
+            result = write()
+            self.commit()
+            return result
+        # PostgreSQL, nothing written yet: the repository's writes are single statements
+        # (adapters keep the counter in the same statement), so autocommit is the commit.
+        self._write_alone, self._wrote_alone = True, False
+        try:
+            return write()
+        finally:
+            self._write_alone = False
+
     def rollback(self) -> None:
         self._end("ROLLBACK")
+
+
+def _closed_by_server(connection: PoolProxiedConnection) -> bool:
+    """An idle connection has nothing to read; if its socket does (an error message, EOF),
+    the server has ended it. One poll() without waiting, no round trip."""
+    dbapi_connection = connection.dbapi_connection
+    if dbapi_connection is None or dbapi_connection.closed:
+        return True
+    poller = poll()
+    poller.register(dbapi_connection.fileno(), POLLIN)
+    return bool(poller.poll(0))
 
 
 def sql_uow_factory(engine: Engine) -> Callable[[], SqlAlchemyUnitOfWork]:

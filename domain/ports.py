@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from domain.cursors import Key
 from domain.model import NewUser, User
 from domain.queries import SortOrder, UserFilter
+
+T = TypeVar("T")
 
 
 class UserRepository(Protocol):
@@ -58,6 +60,19 @@ class UserRepository(Protocol):
         """How many users match `selection`."""
         ...
 
+    def find_counted(
+        self,
+        selection: UserFilter,
+        order: SortOrder,
+        *,
+        limit: int,
+        offset: int = 0,
+        boundary: Key | None = None,
+        backward: bool = False,
+    ) -> tuple[list[User], int]:
+        """find() and count(selection) together (one round trip where storage allows)."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction. Leaving the `with` block without commit() rolls back."""
@@ -74,5 +89,11 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     def commit(self) -> None: ...
+
+    def commit_write(self, write: Callable[[], T]) -> T:
+        """Runs `write` (one repository write: add, change or remove) and commits; what it
+        raises leaves nothing changed. Same as calling `write()` then commit(), except that
+        storage may then send the write and its commit together."""
+        ...
 
     def rollback(self) -> None: ...

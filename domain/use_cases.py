@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from domain.cursors import decode_cursor, encode_cursor, including
+from domain.cursors import Key, decode_cursor, encode_cursor, including
 from domain.errors import StaleVersionError
 from domain.model import User
 from domain.ports import UnitOfWork, UserRepository
@@ -16,9 +16,7 @@ def register_user(uow: UnitOfWork, attributes: Mapping[str, object]) -> User:
     """Raises UserValidationError, DuplicateNameError."""
     new_user = validate_new_user(attributes)
     with uow:
-        user = uow.users.add(new_user)
-        uow.commit()
-    return user
+        return uow.commit_write(lambda: uow.users.add(new_user))
 
 
 def get_user(uow: UnitOfWork, user_id: int) -> User:
@@ -42,30 +40,42 @@ def change_user(
             if expected_version is not None and user.version != expected_version:
                 raise StaleVersionError(user_id, expected_version)
             return user
-        user = uow.users.change(user_id, changes, expected_version)
-        uow.commit()
-    return user
+        return uow.commit_write(lambda: uow.users.change(user_id, changes, expected_version))
 
 
 def remove_user(uow: UnitOfWork, user_id: int, expected_version: int | None = None) -> None:
     """Raises UserNotFoundError, StaleVersionError."""
     with uow:
-        uow.users.remove(user_id, expected_version)
-        uow.commit()
+        uow.commit_write(lambda: uow.users.remove(user_id, expected_version))
 
 
 def list_users(uow: UnitOfWork, query: UserQuery) -> UserPage:
     """Raises InvalidCursorError for a cursor this service did not issue for this order."""
     with uow:
         repository = uow.users
-        total = repository.count(query.filter) if query.include_total else None
+        total: int | None = None
+
+        def find_first(
+            limit: int, offset: int = 0, boundary: Key | None = None, backward: bool = False
+        ) -> list[User]:
+            """The page's main query; it brings the total along when one is asked for."""
+            nonlocal total
+            selection, order = query.filter, query.order
+            if not query.include_total:
+                return repository.find(
+                    selection, order, limit=limit, offset=offset, boundary=boundary,
+                    backward=backward,
+                )  # fmt: skip
+            users, total = repository.find_counted(
+                selection, order, limit=limit, offset=offset, boundary=boundary, backward=backward
+            )
+            return users
+
         if isinstance(query.page, NumberPage):
             size = query.page.size
-            users = repository.find(
-                query.filter, query.order, limit=size, offset=(query.page.number - 1) * size
-            )
+            users = find_first(size, offset=(query.page.number - 1) * size)
             return UserPage(tuple(users), total=total)
-        page = _cursor_page(repository, query, query.page)
+        page = _cursor_page(repository, find_first, query, query.page)
         return UserPage(page.users, total, page.next_cursor, page.prev_cursor)
 
 
@@ -74,7 +84,12 @@ def _next_cursor(order: SortOrder, rows: Sequence[User], size: int) -> str | Non
     return encode_cursor(order, order.key_values(rows[size - 1])) if len(rows) > size else None
 
 
-def _cursor_page(repository: UserRepository, query: UserQuery, page: CursorPage) -> UserPage:
+def _cursor_page(
+    repository: UserRepository,
+    find_first: Callable[..., list[User]],
+    query: UserQuery,
+    page: CursorPage,
+) -> UserPage:
     selection, order, size = query.filter, query.order, page.size
 
     def exists_beyond(key: tuple[str | int, ...], backward: bool) -> bool:
@@ -82,17 +97,12 @@ def _cursor_page(repository: UserRepository, query: UserQuery, page: CursorPage)
 
     if page.before is None:
         if page.after is None:
-            rows = repository.find(selection, order, limit=size + 1)
+            rows = find_first(size + 1)
             return UserPage(tuple(rows[:size]), next_cursor=_next_cursor(order, rows, size))
         boundary = decode_cursor(order, page.after)
         # Ask for the user at the cursor too: while it still exists and matches (the usual
         # case), it proves there is a previous page, which otherwise takes a second query.
-        rows = repository.find(
-            selection,
-            order,
-            limit=size + 2,
-            boundary=including(order, boundary, probing_forward=True),
-        )
+        rows = find_first(size + 2, boundary=including(order, boundary, probing_forward=True))
         at_cursor = bool(rows) and order.key_values(rows[0]) == boundary
         rows = rows[1:] if at_cursor else rows[: size + 1]
         users = tuple(rows[:size])
@@ -106,7 +116,7 @@ def _cursor_page(repository: UserRepository, query: UserQuery, page: CursorPage)
         return UserPage(users, next_cursor=_next_cursor(order, rows, size), prev_cursor=prev_cursor)
 
     boundary = decode_cursor(order, page.before)
-    rows = repository.find(selection, order, limit=size + 1, boundary=boundary, backward=True)
+    rows = find_first(size + 1, boundary=boundary, backward=True)
     users = tuple(reversed(rows[:size]))
     prev_cursor = encode_cursor(order, order.key_values(users[0])) if len(rows) > size else None
     anchor = (

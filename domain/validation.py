@@ -7,6 +7,8 @@ runs on every field before anything fails: the caller sees all bad fields at onc
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Final
@@ -24,6 +26,22 @@ AGE_MAX: Final = 150
 
 # Characters a URL may not hold unencoded (RFC 3986); rejecting them keeps stored links inert.
 _URL_FORBIDDEN: Final = frozenset(' <>"\\^`{|}')
+
+
+# Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; Cs (lone surrogates) is
+# U+D800-U+DFFF. One regex scan instead of a category lookup per character (a POST's
+# validation took 60 us the per-character way).
+_CONTROLS: Final = "\x00-\x1f\x7f-\x9f"
+_SURROGATES: Final = "\ud800-\udfff"
+_URL_REFUSED: Final = re.compile(r'[\s<>"\\^`{|}]')  # str.isspace() characters or _URL_FORBIDDEN
+
+
+@functools.cache
+def _refused_characters(allowed_controls: str) -> re.Pattern[str]:
+    """Matches a control character not in `allowed_controls`, or a lone surrogate."""
+    allowed = "".join(re.escape(character) for character in allowed_controls)
+    controls = f"(?![{allowed}])[{_CONTROLS}]" if allowed else f"[{_CONTROLS}]"
+    return re.compile(f"{controls}|[{_SURROGATES}]")
 
 
 class _Invalid(Exception):
@@ -57,18 +75,18 @@ def _check_text(field: str, value: object, maximum: int, allowed_controls: str =
         raise _Invalid("blank", f"{field} must not be empty")
     if len(text) > maximum:
         raise _Invalid("too_long", f"{field} must be at most {maximum} characters, got {len(text)}")
-    for character in text:
-        category = unicodedata.category(character)
-        if category == "Cc" and character not in allowed_controls:
-            raise _Invalid(
-                "control_character",
-                f"{field} must not contain control characters (found U+{ord(character):04X})",
-            )
-        if category == "Cs":
+    found = _refused_characters(allowed_controls).search(text)
+    if found is not None:
+        character = found.group()
+        if unicodedata.category(character) == "Cs":
             raise _Invalid(
                 "invalid_character",
                 f"{field} must not contain lone surrogates (found U+{ord(character):04X})",
             )
+        raise _Invalid(
+            "control_character",
+            f"{field} must not contain control characters (found U+{ord(character):04X})",
+        )
     return text
 
 
@@ -97,7 +115,7 @@ def check_age(value: object) -> int:
 
 def check_website(value: object) -> str:
     text = _check_text("website", value, WEBSITE_MAX)
-    if any(character in _URL_FORBIDDEN or character.isspace() for character in text):
+    if _URL_REFUSED.search(text):
         raise _Invalid(
             "invalid_url", 'website must not contain spaces or characters such as <>"{}|\\^`'
         )

@@ -4,6 +4,7 @@ whole. Also: outages come out as StorageUnavailableError and the pool recovers."
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -17,6 +18,7 @@ from domain.errors import DuplicateNameError, StaleVersionError, StorageUnavaila
 from domain.model import ATTRIBUTES
 from domain.queries import UserQuery
 from domain.use_cases import change_user, get_user, list_users, register_user
+from domain.validation import validate_new_user
 
 THREADS = 20
 pytestmark = pytest.mark.postgres
@@ -133,4 +135,38 @@ def test_the_pool_recovers_after_its_connections_are_killed(engine: Engine) -> N
             {"d": database},
         )
     killer.dispose()
-    assert get_user(uow(), user.id) == user  # pre-ping replaces the dead connections
+    assert get_user(uow(), user.id) == user  # the first statement retries on a live one
+
+
+def test_a_write_alone_takes_a_live_connection_after_the_pool_was_killed(engine: Engine) -> None:
+    """A write committed by itself is never sent twice; a pooled connection the server
+    ended while it was idle is seen before sending and replaced."""
+    uow = sql_uow_factory(engine)
+    users = [register_user(uow(), _attributes(f"idle {i}")) for i in range(3)]
+    killer = create_engine_for(str(engine.url), pool_size=1, max_overflow=0)
+    with killer.connect() as connection:
+        killed = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    killer.dispose()
+    assert killed >= 1
+    time.sleep(0.2)  # the FATAL message reaches the idle sockets
+    changed = change_user(uow(), users[0].id, {"age": 40}, 1)
+    assert changed.version == 2
+    assert register_user(uow(), _attributes("after the kill")).version == 1
+
+
+def test_commit_write_refuses_a_second_write(engine: Engine) -> None:
+    with sql_uow_factory(engine)() as uow, pytest.raises(RuntimeError, match="one write"):
+        uow.commit_write(
+            lambda: [
+                uow.users.add(validate_new_user(_attributes("first of two"))),
+                uow.users.add(validate_new_user(_attributes("second of two"))),
+            ]
+        )
+    # A programming error, caught at the second statement: the first has committed alone.
+    page = list_users(sql_uow_factory(engine)(), UserQuery())
+    assert [user.name for user in page.users] == ["first of two"]
