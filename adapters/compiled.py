@@ -11,6 +11,8 @@ disconnect detection are still SQLAlchemy's.
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, cast
 
@@ -23,11 +25,45 @@ from sqlalchemy.sql.compiler import SQLCompiler
 COMPILED_KEPT: Final = 2048
 
 
+_PYFORMAT_PARAMETER: Final = re.compile(r"%\((\w+)\)s")
+_prepared_names = itertools.count(1)
+
+
+class PreparedForm:
+    """A pyformat statement as a server-side prepared statement (PostgreSQL PREPARE /
+    EXECUTE): the server parses and plans it once per connection instead of per request
+    (a primary-key SELECT took 63 us of the server's CPU prepared against 97 us sent whole,
+    bench/). Values are sent positionally in `order`."""
+
+    __slots__ = ("execute_sql", "name", "order", "prepare_sql")
+
+    def __init__(self, sql: str) -> None:
+        self.name = f"users_service_{next(_prepared_names)}"
+        order: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            if match.group(1) not in order:
+                order.append(match.group(1))
+            return f"${order.index(match.group(1)) + 1}"
+
+        # Sent without parameters, so the driver's %% escapes are undone by hand.
+        body = _PYFORMAT_PARAMETER.sub(number, sql).replace("%%", "%")
+        self.order = tuple(order)
+        self.prepare_sql = f"PREPARE {self.name} AS {body}"
+        placeholders = ", ".join(["%s"] * len(order))
+        self.execute_sql = (
+            f"EXECUTE {self.name}({placeholders})" if order else f"EXECUTE {self.name}"
+        )
+
+    def values(self, parameters: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(parameters[name] for name in self.order)
+
+
 class CompiledStatement:
     """SQL text in the DBAPI's parameter style, the values of its literal parameters, and
     the bind processors its column types need on this dialect."""
 
-    __slots__ = ("defaults", "processors", "sql")
+    __slots__ = ("defaults", "prepared", "processors", "sql")
 
     def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
         compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
@@ -45,6 +81,7 @@ class CompiledStatement:
             if processor is not None:
                 processors.append((name, processor))
         self.processors = tuple(processors)
+        self.prepared = PreparedForm(self.sql) if dialect.paramstyle == "pyformat" else None
 
     def parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:
         bound = {**self.defaults, **values}

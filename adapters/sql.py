@@ -31,7 +31,7 @@ from sqlalchemy.sql.dml import ReturningDelete, ReturningUpdate
 from sqlalchemy.sql.elements import ColumnElement
 
 from adapters import listing
-from adapters.compiled import StatementCache
+from adapters.compiled import PreparedForm, StatementCache
 from adapters.engine import StorageError, check_database, create_engine_for, storage_errors
 from adapters.tables import COUNT_SHARDS, SEARCH_SEPARATOR, user_counts, users
 from domain.cursors import Key
@@ -220,10 +220,16 @@ def _shard(user_id: int) -> int:
 class Execute(Protocol):
     """Runs one statement with its parameters in the unit of work and returns its rows;
     `write` for a statement that changes data (it must run in the unit of work's
-    transaction)."""
+    transaction); `prepare` unless the plan depends on the values (a filter's pattern),
+    where a server-side prepared statement's generic plan could be a bad one."""
 
     def __call__(
-        self, statement: ClauseElement, parameters: Mapping[str, Any], *, write: bool = False
+        self,
+        statement: ClauseElement,
+        parameters: Mapping[str, Any],
+        *,
+        write: bool = False,
+        prepare: bool = True,
     ) -> list[Row]: ...
 
 
@@ -327,7 +333,7 @@ class SqlAlchemyUserRepository:
             for position, value in enumerate(listing.edge_values(order, boundary)):
                 parameters[listing.edge_name(position)] = value
         with storage_errors():
-            return self._execute(statement, parameters)
+            return self._execute(statement, parameters, prepare=selection.is_empty)
 
     def find(
         self,
@@ -365,9 +371,15 @@ class SqlAlchemyUserRepository:
             statement = _count_statement(listing.shape(selection))
             parameters = listing.parameters(selection)
         with storage_errors():
-            ((total,),) = self._execute(statement, parameters)
+            ((total,),) = self._execute(statement, parameters, prepare=selection.is_empty)
         return int(total)
 
+
+#: Values for the driver: by name, by position (EXECUTE of a prepared statement), or none.
+Parameters = Mapping[str, Any] | tuple[Any, ...] | None
+#: Where a pooled DBAPI connection keeps the names of the statements prepared on it (the
+#: pool clears a connection's info when it replaces the connection).
+_PREPARED_KEY: Final = "users_service.prepared"
 
 #: A unit of work's first statement is run again on another connection when the pooled one
 #: turns out dead; more tries than the service's pool holds connections (16 + 8).
@@ -405,7 +417,12 @@ class SqlAlchemyUnitOfWork:
         self.users = SqlAlchemyUserRepository(self._execute, counting_statements=pipelined)
 
     def _execute(
-        self, statement: ClauseElement, parameters: Mapping[str, Any], *, write: bool = False
+        self,
+        statement: ClauseElement,
+        parameters: Mapping[str, Any],
+        *,
+        write: bool = False,
+        prepare: bool = True,
     ) -> list[Row]:
         """Runs `statement`, beginning the transaction where due; a unit of work's first
         statement runs again on a new connection if the pooled one turns out dead.
@@ -417,25 +434,25 @@ class SqlAlchemyUnitOfWork:
         """
         compiled = self._statements(statement)
         bound = compiled.parameters(parameters)
-        alone = write and self._write_alone
-        if alone:
+        prepared = compiled.prepared if prepare and self._pipelined else None
+        if write and self._write_alone:
             if self._wrote_alone:
                 raise RuntimeError("commit_write takes one write statement")
             self._wrote_alone = True
-            return self._execute_alone(compiled.sql, bound)
+            return self._execute_alone(compiled.sql, bound, prepared)
         begin = not self._in_transaction and (write or not self._pipelined)
         attempts = RECONNECT_ATTEMPTS
         while True:
             connection = self._open()
-            sql = compiled.sql
-            if begin:
-                if self._pipelined:
-                    sql = "BEGIN;" + sql
-                else:
-                    self._run(connection, "BEGIN IMMEDIATE" if write else "BEGIN", {})
-            self._in_transaction = self._in_transaction or begin
             try:
-                rows = self._run(connection, sql, bound)
+                sql, values = self._statement_for(connection, compiled.sql, bound, prepared)
+                if begin:
+                    if self._pipelined:
+                        sql = "BEGIN;" + sql
+                    else:
+                        self._run(connection, "BEGIN IMMEDIATE" if write else "BEGIN", None)
+                self._in_transaction = self._in_transaction or begin
+                rows = self._run(connection, sql, values)
             except exc.DBAPIError as error:
                 attempts -= 1
                 if self._ran or not error.connection_invalidated or attempts <= 0:
@@ -446,7 +463,26 @@ class SqlAlchemyUnitOfWork:
             self._ran = True
             return rows
 
-    def _execute_alone(self, sql: str, parameters: Mapping[str, Any]) -> list[Row]:
+    def _statement_for(
+        self,
+        connection: PoolProxiedConnection,
+        sql: str,
+        parameters: dict[str, Any],
+        prepared: PreparedForm | None,
+    ) -> tuple[str, Parameters]:
+        """The SQL and values to send: EXECUTE of the prepared form where there is one,
+        after preparing it if this connection has not yet."""
+        if prepared is None:
+            return sql, parameters
+        names: set[str] = connection.info.setdefault(_PREPARED_KEY, set())
+        if prepared.name not in names:
+            self._run(connection, prepared.prepare_sql, None)
+            names.add(prepared.name)
+        return prepared.execute_sql, prepared.values(parameters)
+
+    def _execute_alone(
+        self, sql: str, parameters: dict[str, Any], prepared: PreparedForm | None
+    ) -> list[Row]:
         """A write in autocommit mode: one statement, committed when it succeeds.
 
         Never sent twice (it may have committed before its answer was lost); instead, an
@@ -460,17 +496,22 @@ class SqlAlchemyUnitOfWork:
             connection.invalidate()
             self._release()
         self._ran = True
-        return self._run(self._open(), sql, parameters)
+        connection = self._open()
+        sql, values = self._statement_for(connection, sql, parameters, prepared)
+        return self._run(connection, sql, values)
 
     def _run(
-        self, connection: PoolProxiedConnection, sql: str, parameters: Mapping[str, Any]
+        self, connection: PoolProxiedConnection, sql: str, parameters: Parameters
     ) -> list[Row]:
         """One statement on the DBAPI cursor; driver errors leave as SQLAlchemy's DBAPIError
         (which storage_errors translates), a lost connection invalidated."""
         dbapi = self._dialect.loaded_dbapi
         cursor = connection.cursor()
         try:
-            cursor.execute(sql, parameters)
+            if parameters is None:
+                cursor.execute(sql)
+            else:
+                cursor.execute(sql, parameters)
             rows = cast(list[Row], cursor.fetchall()) if cursor.description is not None else []
             return rows
         except dbapi.Error as error:
@@ -514,7 +555,7 @@ class SqlAlchemyUnitOfWork:
         try:
             if self._in_transaction and connection.is_valid:
                 self._in_transaction = False
-                self._run(connection, "ROLLBACK", {})
+                self._run(connection, "ROLLBACK", None)
             # Back to psycopg2's default for the pool's other users.
             self._set_autocommit(False)
         finally:
@@ -549,7 +590,7 @@ class SqlAlchemyUnitOfWork:
         if self._in_transaction:
             self._in_transaction = False
             with storage_errors():
-                self._run(connection, command, {})
+                self._run(connection, command, None)
 
     def commit(self) -> None:
         self._end("COMMIT")

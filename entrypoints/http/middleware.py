@@ -66,17 +66,40 @@ class ServiceMiddleware:
                 _log_access(scope, status, started)
 
 
+class AccessRecord(logging.LogRecord):
+    """The access log line as a log record built directly: LogRecord's constructor (caller,
+    thread, process and path lookups) made the line cost about a tenth of a GET (bench/).
+    Handlers, filters and formatters see an ordinary INFO record of `users_service.access`
+    with `method`, `path`, `status` and `duration_ms` attributes."""
+
+    def __init__(self, method: str, path: str, status: int, duration_ms: float) -> None:
+        now = time.time()
+        self.name = access_logger.name
+        self.msg = "method=%s path=%s status=%d duration_ms=%.2f"
+        self.args = (method, json.dumps(path), status, duration_ms)
+        self.levelname = "INFO"
+        self.levelno = logging.INFO
+        self.pathname = self.filename = __file__
+        self.module = __name__
+        self.lineno = 0
+        self.funcName = "access"
+        self.exc_info = None
+        self.exc_text = None
+        self.stack_info = None
+        self.created = now
+        self.msecs = int(now * 1000) % 1000
+        self.relativeCreated = (now - _STARTED) * 1000
+        self.thread = self.threadName = self.process = self.processName = None
+        self.taskName = None
+        self.method, self.path, self.status, self.duration_ms = method, path, status, duration_ms
+
+
+_STARTED: Final = time.time()
+
+
 def _log_access(scope: Scope, status: int, started: float) -> None:
     duration_ms = round((time.perf_counter() - started) * 1000, 2)
-    method, path = scope["method"], scope["path"]
-    access_logger.info(
-        "method=%s path=%s status=%d duration_ms=%.2f",
-        method,
-        json.dumps(path),
-        status,
-        duration_ms,
-        extra={"method": method, "path": path, "status": status, "duration_ms": duration_ms},
-    )
+    access_logger.handle(AccessRecord(scope["method"], scope["path"], status, duration_ms))
 
 
 def _too_large() -> RequestError:

@@ -127,7 +127,8 @@ def test_a_resource_object_renders_the_id_as_a_string_and_respects_fieldsets() -
     }
 
 
-def test_json_bytes_are_compact_ascii_even_for_lone_surrogates() -> None:
+def test_json_bytes_are_compact_utf8_and_ascii_escaped_for_lone_surrogates() -> None:
+    assert json_bytes({"a": ["é", 1, None]}) == '{"a":["é",1,null]}'.encode()
     assert json_bytes({"a": ["é", "\ud800"]}) == b'{"a":["\\u00e9","\\ud800"]}'
 
 

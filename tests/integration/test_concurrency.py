@@ -115,7 +115,9 @@ def test_a_statement_past_the_timeout_raises_storage_unavailable(engine: Engine)
         holder.execute(text("SELECT 1 FROM users WHERE id = :id FOR UPDATE"), {"id": user.id})
         with pytest.raises(StorageUnavailableError), uow() as waiting:
             # 5 s in service; shortened here so the test waits 0.1 s for the row lock
-            waiting._execute(text("SET LOCAL statement_timeout = 100"), {}, write=True)
+            waiting._execute(
+                text("SET LOCAL statement_timeout = 100"), {}, write=True, prepare=False
+            )
             waiting.users.change(user.id, {"age": 2}, None)
         holder.rollback()
 
