@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, cast
 
+from sqlalchemy import Integer
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -37,7 +38,7 @@ class PreparedForm:
 
     __slots__ = ("execute_sql", "name", "order", "prepare_sql")
 
-    def __init__(self, sql: str) -> None:
+    def __init__(self, sql: str, integers: frozenset[str]) -> None:
         self.name = f"users_service_{next(_prepared_names)}"
         order: list[str] = []
 
@@ -49,7 +50,15 @@ class PreparedForm:
         # Sent without parameters, so the driver's %% escapes are undone by hand.
         body = _PYFORMAT_PARAMETER.sub(number, sql).replace("%%", "%")
         self.order = tuple(order)
-        self.prepare_sql = f"PREPARE {self.name} AS {body}"
+        # Integer parameters are declared bigint: inferred from `users.id = $1` they would be
+        # int4, and an id or version past 2**31 (a forged cursor, an If-Match) would fail
+        # instead of matching nothing. The others take their type from where they stand.
+        types = ", ".join("bigint" if name in integers else "unknown" for name in order)
+        self.prepare_sql = (
+            f"PREPARE {self.name}({types}) AS {body}"
+            if order
+            else (f"PREPARE {self.name} AS {body}")
+        )
         placeholders = ", ".join(["%s"] * len(order))
         self.execute_sql = (
             f"EXECUTE {self.name}({placeholders})" if order else f"EXECUTE {self.name}"
@@ -81,7 +90,12 @@ class CompiledStatement:
             if processor is not None:
                 processors.append((name, processor))
         self.processors = tuple(processors)
-        self.prepared = PreparedForm(self.sql) if dialect.paramstyle == "pyformat" else None
+        integers = frozenset(
+            name for bind, name in compiled.bind_names.items() if isinstance(bind.type, Integer)
+        )
+        self.prepared = (
+            PreparedForm(self.sql, integers) if dialect.paramstyle == "pyformat" else None
+        )
 
     def parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:
         bound = {**self.defaults, **values}

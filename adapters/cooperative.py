@@ -53,29 +53,32 @@ def wait_socket(fileno: int, direction: str, deadline: float) -> None:
     current.parent.switch((fileno, direction, deadline))
 
 
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _expire(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_exception(WaitTimedOut())
+
+
 async def _ready(fileno: int, direction: str, deadline: float) -> None:
     loop = asyncio.get_running_loop()
     future: asyncio.Future[None] = loop.create_future()
-
-    def wake(exception: BaseException | None = None) -> None:
-        if not future.done():
-            if exception is None:
-                future.set_result(None)
-            else:
-                future.set_exception(exception)
-
-    watch, unwatch = (
-        (loop.add_reader, loop.remove_reader)
-        if direction == READ
-        else (loop.add_writer, loop.remove_writer)
-    )
-    watch(fileno, wake)
-    timer = loop.call_later(max(0.0, deadline - time.monotonic()), wake, WaitTimedOut())
+    if direction == READ:
+        loop.add_reader(fileno, _wake, future)
+    else:
+        loop.add_writer(fileno, _wake, future)
+    timer = loop.call_later(max(0.0, deadline - time.monotonic()), _expire, future)
     try:
         await future
     finally:
         timer.cancel()
-        unwatch(fileno)
+        if direction == READ:
+            loop.remove_reader(fileno)
+        else:
+            loop.remove_writer(fileno)
 
 
 async def _call(fn: Callable[[], T]) -> T:

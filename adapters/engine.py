@@ -49,6 +49,9 @@ def create_engine_for(url: str, *, pool_size: int = 10, max_overflow: int = 10) 
         # No pre-ping (a round trip per checkout): SqlAlchemyUnitOfWork runs a unit of work's
         # first statement again on a new connection when the pooled one turns out dead.
         pool_pre_ping=False,
+        # No ROLLBACK call on every check-in: a unit of work ends its own transaction
+        # (adapters.sql) and a SQLAlchemy Connection ends its own before it returns.
+        pool_reset_on_return=None,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=POOL_TIMEOUT_S,

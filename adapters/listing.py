@@ -167,7 +167,10 @@ def edge_name(position: int) -> str:
 def bound_beyond(order: SortOrder, backward: bool) -> ColumnElement[bool]:
     """`beyond` with the boundary's values as parameters named edge_name(0), edge_name(1)..."""
     terms = _terms(order, backward)
-    return _beyond(terms, [bindparam(edge_name(i)) for i in range(len(terms))])
+    # Typed as their columns: inside a row value they would stay untyped, and a prepared
+    # statement (adapters.compiled) declares integer parameters bigint from these types.
+    edges = [bindparam(edge_name(i), type_=column.type) for i, (column, _) in enumerate(terms)]
+    return _beyond(terms, edges)
 
 
 def _beyond(

@@ -72,6 +72,28 @@ def test_a_cursor_at_the_edge_of_real_ids_still_pages(any_client: TestClient) ->
     assert response.status_code == 200, response.text
 
 
+@pytest.mark.parametrize("user_id", [2**31, 2**63 - 1])
+def test_ids_and_versions_past_32_bits_find_nothing_rather_than_fail(
+    any_client: TestClient, user_id: int
+) -> None:
+    """Prepared statements declare integer parameters bigint: an int4 parameter would make
+    these a 500 instead of a 404 or a 412."""
+    path = f"/api/v1/users/{user_id}"
+    headers = {"Accept": JSONAPI, "Content-Type": JSONAPI}
+    check_errors(any_client.get(path, headers=headers), 404)
+    body = {"data": {"type": "users", "id": str(user_id), "attributes": {"age": 3}}}
+    check_errors(any_client.patch(path, json=body, headers=headers), 404)
+    check_errors(any_client.delete(path, headers=headers), 404)
+    created = any_client.post(
+        "/api/v1/users", json=new_user(name=f"past 32 bits {user_id}"), headers=headers
+    )
+    assert created.status_code == 201, created.text
+    mine = created.json()["data"]["id"]
+    stale = {**headers, "If-Match": f'"{mine}-{2**40}"'}
+    body = {"data": {"type": "users", "id": mine, "attributes": {"age": 3}}}
+    check_errors(any_client.patch(f"/api/v1/users/{mine}", json=body, headers=stale), 412)
+
+
 PARAMETERS = [
     "filter[name]",
     "filter[address]",
