@@ -173,6 +173,9 @@ def _serve(settings: Settings) -> int:
         "log_level": settings.log_level,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
         "proxy_headers": False,
+        # No "server: uvicorn" on every response: it names the software to a scanner and
+        # costs a header per response.
+        "server_header": False,
     }
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, _stop_quietly)

@@ -10,7 +10,7 @@ never leaves the server log.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any, Final
 
@@ -299,13 +299,24 @@ def _unexpected_error(request: Request, exc: Exception) -> Response:
     )
 
 
-def exception_handlers() -> dict[Any, Callable[[Request, Exception], Response]]:
+Handler = Callable[[Request, Exception], Response]
+
+
+def _on_the_loop(handler: Handler) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """`handler` as a coroutine: Starlette runs a plain-function handler in its thread pool,
+    a hand-off each error response (a 404, a 412) would pay for nothing; these never block."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        return handler(request, exc)
+
+    return handle
+
+
+def exception_handlers() -> dict[Any, Callable[[Request, Exception], Awaitable[Response]]]:
     """The handler mapping for `Starlette(exception_handlers=...)`."""
-    handlers: dict[Any, Callable[[Request, Exception], Response]] = {
-        kind: _domain_error for kind in CATALOGUE
-    }
+    handlers: dict[Any, Handler] = {kind: _domain_error for kind in CATALOGUE}
     handlers[RequestError] = _request_error
     handlers[DocumentError] = _document_error
     handlers[HTTPException] = _http_error
     handlers[Exception] = _unexpected_error
-    return handlers
+    return {kind: _on_the_loop(handler) for kind, handler in handlers.items()}
