@@ -12,14 +12,16 @@ from __future__ import annotations
 import sys
 import time
 import uuid
+from typing import Any
 
 import psycopg2
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql
 
 from adapters import listing
+from adapters.compiled import CompiledStatement
 from adapters.schema import upgrade_to_head
-from adapters.sql import _USER_COLUMNS, create_engine_for
+from adapters.sql import _find_statement, create_engine_for
 from adapters.tables import user_counts, users
 from domain.queries import SortOrder, UserFilter
 
@@ -46,15 +48,45 @@ def _sql(statement: object) -> str:
     return str(compiled)
 
 
-def _find(order: str, *, limit: int = 20, offset: int = 0, boundary=None, search=None) -> str:  # type: ignore[no-untyped-def]
+class _Mogrify:
+    """psycopg2's client-side binding, on a connection opened when first needed."""
+
+    def __init__(self) -> None:
+        self.connection: Any = None
+
+    def mogrify(self, sql: str, values: Any) -> bytes:
+        if self.connection is None:
+            self.connection = psycopg2.connect(f"{SERVER}/postgres")
+        text: bytes = self.connection.cursor().mogrify(sql, values)
+        return text
+
+
+_MOGRIFY = _Mogrify()
+SERVER = sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432"
+
+
+def _find(
+    order: str,
+    *,
+    limit: int = 21,
+    offset: int = 0,
+    boundary: tuple[str | int, ...] | None = None,
+    search: str | None = None,
+) -> str:
+    """The statement the repository runs for this page (find_counted: the page with its
+    total), with its values inlined by psycopg2 as the adapter's execution does."""
     sort = SortOrder.parse(order)
-    where = listing.conditions(UserFilter.build(search=search))
-    if boundary is not None:
-        where.append(listing.beyond(sort, boundary, False))
-    statement = (
-        select(*_USER_COLUMNS).where(*where).order_by(*listing.order_by(sort, False)).limit(limit)
+    selection = UserFilter.build(search=search)
+    statement = _find_statement(
+        listing.shape(selection), sort, False, boundary is not None, offset > 0, True
     )
-    return _sql(statement.offset(offset) if offset else statement)
+    values = {**listing.parameters(selection), "limit": limit, "offset": offset}
+    if boundary is not None:
+        for position, value in enumerate(listing.edge_values(sort, boundary)):
+            values[listing.edge_name(position)] = value
+    compiled = CompiledStatement(statement, postgresql.psycopg2.dialect())
+    with_values: str = _MOGRIFY.mogrify(compiled.sql, compiled.parameters(values)).decode()
+    return with_values
 
 
 def main(server: str) -> None:
@@ -87,7 +119,7 @@ def main(server: str) -> None:
                 "-age,name", boundary=(75, deep[0], deep[1])
             ),
             "page 1 by address (prefix index + incremental sort)": _find("address"),
-            "offset page 1,000 deep by name": _find("name", offset=1000 * 20),
+            "offset page 1,000 deep by name": _find("name", offset=999 * 20),
             "search for a rare substring (trigram index)": _find("name", search=rare[5:17]),
             "O(1) count (sharded counter)": _sql(
                 select(func.coalesce(func.sum(user_counts.c.total), 0))
@@ -113,4 +145,4 @@ def main(server: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432")
+    main(SERVER)
