@@ -1,10 +1,9 @@
 """Blocking adapter code run on the event loop, with psycopg2's waits handed to the loop.
 
-A request's unit of work is ordinary blocking code (SQLAlchemy over psycopg2). Run in a
-thread pool, every request pays a hand-off to a thread and back, and the threads fight for
-the GIL each time psycopg2 waits for the server: with one worker that cost more CPU than the
-request itself (bench/). Here the unit of work runs in a greenlet on the event loop's own
-thread instead. psycopg2 calls its wait callback whenever it would block on the socket
+A request's unit of work is ordinary blocking code (SQLAlchemy's pool and psycopg2). Run in
+a thread pool, every request pays a hand-off to a thread and back, and the threads contend
+for the GIL each time psycopg2 waits for the server. Here the unit of work runs in a greenlet
+on the event loop's own thread instead. psycopg2 calls its wait callback whenever it would block on the socket
 (adapters.engine installs it); inside such a greenlet the callback switches back to the
 loop, which watches the socket with add_reader/add_writer and switches back once it is
 ready. One thread, no GIL hand-offs, and other requests run while one waits.
@@ -32,7 +31,7 @@ WRITE: Final = "write"
 
 
 class _Worker(greenlet.greenlet):  # type: ignore[misc]
-    """A greenlet running one call for `run_cooperatively`; its parent is the loop's."""
+    """A greenlet running one call of a cooperative runner; its parent is the loop's."""
 
 
 class WaitTimedOut(Exception):

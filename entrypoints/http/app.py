@@ -29,10 +29,12 @@ from entrypoints.http.webclient import webclient_routes
 
 logger = logging.getLogger("users_service.app")
 
-#: Threads that run the plain-`def` endpoints (anyio's default is 40). More threads than the
-#: database can serve at once only contend for the GIL: with 40, a single-user GET under 32
-#: concurrent clients cost about 8% more CPU than with 8-16 (bench/). bootstrap sizes the
-#: connection pool to match, so no thread waits for a connection and none is opened per request.
+#: Endpoints running at once: the thread pool's size (anyio's default is 40; more threads
+#: than the database can serve only contend for the GIL: with 40, a single-user GET under 32
+#: clients cost about 8% more CPU than with 8-16), and on PostgreSQL the cooperative runner's
+#: limit (8 and 24 measured no better than 16 under 32 clients, bench/). bootstrap sizes the
+#: connection pool to match, so no endpoint waits for a connection and none is opened per
+#: request.
 ENDPOINT_THREADS: Final = 16
 
 #: How the blocking endpoints run: `await run(endpoint, request)`. The default is Starlette's
