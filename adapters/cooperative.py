@@ -3,10 +3,10 @@
 A request's unit of work is ordinary blocking code (SQLAlchemy's pool and psycopg2). Run in
 a thread pool, every request pays a hand-off to a thread and back, and the threads contend
 for the GIL each time psycopg2 waits for the server. Here the unit of work runs in a greenlet
-on the event loop's own thread instead. psycopg2 calls its wait callback whenever it would block on the socket
-(adapters.engine installs it); inside such a greenlet the callback switches back to the
-loop, which watches the socket with add_reader/add_writer and switches back once it is
-ready. One thread, no GIL hand-offs, and other requests run while one waits.
+on the event loop's own thread instead. psycopg2 calls its wait callback whenever it would
+block on the socket (adapters.engine installs it); inside such a greenlet the callback
+switches back to the loop, which watches the socket with add_reader/add_writer and switches
+back once it is ready. One thread, no GIL hand-offs, and other requests run while one waits.
 
 Only code whose waits all go through psycopg2 may run this way: anything else that blocks
 (sqlite3, a full connection pool) would stall the loop. Hence the semaphore: at most `limit`
