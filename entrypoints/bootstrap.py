@@ -12,7 +12,8 @@ from adapters.database_url import normalize_database_url
 from adapters.engine import bound_postgres_waits
 from adapters.memory import in_memory_uow_factory
 from adapters.schema import upgrade_to_head
-from adapters.sql import check_database, create_engine_for, sql_uow_factory
+from adapters.sql import check_database, create_engine_for
+from adapters.unit_of_work import sql_uow_factory
 from entrypoints.config import Settings
 from entrypoints.http.app import ENDPOINT_THREADS, Runner, create_app
 from entrypoints.http.resources import UnitOfWorkFactory

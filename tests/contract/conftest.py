@@ -14,7 +14,8 @@ from sqlalchemy import Engine, text
 
 from adapters.memory import in_memory_uow_factory
 from adapters.schema import upgrade_to_head
-from adapters.sql import create_engine_for, sql_uow_factory
+from adapters.sql import create_engine_for
+from adapters.unit_of_work import sql_uow_factory
 from domain.ports import UnitOfWork
 
 ADAPTERS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -44,7 +44,8 @@ def create(client: TestClient) -> Callable[..., dict[str, Any]]:
 
 def _sql_client(url: str) -> Iterator[TestClient]:
     from adapters.schema import upgrade_to_head
-    from adapters.sql import create_engine_for, sql_uow_factory
+    from adapters.sql import create_engine_for
+    from adapters.unit_of_work import sql_uow_factory
 
     upgrade_to_head(url)
     engine = create_engine_for(url)

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 from adapters.schema import upgrade_to_head
-from adapters.sql import check_database, create_engine_for, sql_uow_factory
+from adapters.sql import check_database, create_engine_for
+from adapters.unit_of_work import sql_uow_factory
 from domain.errors import DuplicateNameError, StaleVersionError, StorageUnavailableError
 from domain.model import ATTRIBUTES
 from domain.queries import UserQuery

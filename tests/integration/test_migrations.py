@@ -15,8 +15,9 @@ from sqlalchemy import create_engine, inspect, text
 
 from adapters.database_url import normalize_database_url
 from adapters.schema import alembic_config, upgrade_to_head
-from adapters.sql import create_engine_for, sql_uow_factory
+from adapters.sql import create_engine_for
 from adapters.tables import metadata
+from adapters.unit_of_work import sql_uow_factory
 from domain.queries import SortOrder, UserFilter
 from domain.validation import validate_new_user
 

@@ -6,7 +6,8 @@ import sqlite3
 import threading
 
 from adapters.schema import upgrade_to_head
-from adapters.sql import create_engine_for, sql_uow_factory
+from adapters.sql import create_engine_for
+from adapters.unit_of_work import sql_uow_factory
 from domain.use_cases import register_user
 
 
