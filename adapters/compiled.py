@@ -40,29 +40,24 @@ class PreparedForm:
 
     def __init__(self, sql: str, integers: frozenset[str]) -> None:
         self.name = f"users_service_{next(_prepared_names)}"
-        order: list[str] = []
+        positions: dict[str, int] = {}  # name -> $n, in order of first appearance
 
         def number(match: re.Match[str]) -> str:
-            if match.group(1) not in order:
-                order.append(match.group(1))
-            return f"${order.index(match.group(1)) + 1}"
+            return f"${positions.setdefault(match.group(1), len(positions) + 1)}"
 
         # Sent without parameters, so the driver's %% escapes are undone by hand.
         body = _PYFORMAT_PARAMETER.sub(number, sql).replace("%%", "%")
+        order = list(positions)
         self.order = tuple(order)
         # Integer parameters are declared bigint: inferred from `users.id = $1` they would be
         # int4, and an id or version past 2**31 (a forged cursor, an If-Match) would fail
         # instead of matching nothing. The others take their type from where they stand.
         types = ", ".join("bigint" if name in integers else "unknown" for name in order)
-        self.prepare_sql = (
-            f"PREPARE {self.name}({types}) AS {body}"
-            if order
-            else (f"PREPARE {self.name} AS {body}")
-        )
-        placeholders = ", ".join(["%s"] * len(order))
-        self.execute_sql = (
-            f"EXECUTE {self.name}({placeholders})" if order else f"EXECUTE {self.name}"
-        )
+        # PREPARE and EXECUTE take no parentheses at all for a statement without parameters.
+        declared = f"({types})" if order else ""
+        placeholders = f"({', '.join(['%s'] * len(order))})" if order else ""
+        self.prepare_sql = f"PREPARE {self.name}{declared} AS {body}"
+        self.execute_sql = f"EXECUTE {self.name}{placeholders}"
 
     def values(self, parameters: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(parameters[name] for name in self.order)
@@ -83,18 +78,20 @@ class CompiledStatement:
         # filled in per execution.
         self.defaults: dict[str, Any] = {}
         processors: list[tuple[str, Callable[[Any], Any]]] = []
+        integers: set[str] = set()
         for bind, name in compiled.bind_names.items():
             if not bind.required:
                 self.defaults[name] = bind.effective_value
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 processors.append((name, processor))
+            if isinstance(bind.type, Integer):
+                integers.add(name)
         self.processors = tuple(processors)
-        integers = frozenset(
-            name for bind, name in compiled.bind_names.items() if isinstance(bind.type, Integer)
-        )
         self.prepared = (
-            PreparedForm(self.sql, integers) if dialect.paramstyle == "pyformat" else None
+            PreparedForm(self.sql, frozenset(integers))
+            if dialect.paramstyle == "pyformat"
+            else None
         )
 
     def parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -67,6 +67,7 @@ class _Call:
     def __init__(self, fn: Callable[[], Any], loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._worker = _Worker(fn)
+        self._worker.gr_context = contextvars.copy_context()
         self._fileno = -1
         self._direction = READ
         self._timer: asyncio.TimerHandle | None = None
@@ -117,7 +118,7 @@ class _Call:
     def abandon(self, error: BaseException) -> None:
         """The awaiting task was cancelled: stop watching and end the call with `error`
         raised at its wait (psycopg2 then discards the connection mid-query)."""
-        if self._worker.dead or not self._worker:
+        if not self._worker:  # finished (or never started)
             return
         self._unwatch()
         self._step(error)
@@ -126,7 +127,6 @@ class _Call:
 async def _call(fn: Callable[[], T]) -> T:
     """fn() in a new greenlet, serving its socket waits until it returns."""
     call = _Call(fn, asyncio.get_running_loop())
-    call._worker.gr_context = contextvars.copy_context()
     call.start()
     try:
         result: T = await call.done

@@ -50,7 +50,7 @@ def create_engine_for(url: str, *, pool_size: int = 10, max_overflow: int = 10) 
         # first statement again on a new connection when the pooled one turns out dead.
         pool_pre_ping=False,
         # No ROLLBACK call on every check-in: a unit of work ends its own transaction
-        # (adapters.sql) and a SQLAlchemy Connection ends its own before it returns.
+        # (adapters.unit_of_work) and a SQLAlchemy Connection ends its own before it returns.
         pool_reset_on_return=None,
         pool_size=pool_size,
         max_overflow=max_overflow,
@@ -85,13 +85,12 @@ def _bounded_wait(connection: Any) -> None:
     connecting = connection.status == extensions.STATUS_SETUP
     deadline = time.monotonic() + (CONNECT_TIMEOUT_S if connecting else ANSWER_BOUND_S)
     if in_cooperative_call():  # on the event loop: let it run while the server answers
-        directions = {extensions.POLL_READ: READ, extensions.POLL_WRITE: WRITE}
         while True:
             state = connection.poll()
             if state == extensions.POLL_OK:
                 return
             try:
-                wait_socket(connection.fileno(), directions[state], deadline)
+                wait_socket(connection.fileno(), _DIRECTIONS[state], deadline)
             except WaitTimedOut:
                 raise _no_answer() from None
     poller = select.poll()  # not select.select: no limit on the descriptor number
@@ -106,6 +105,9 @@ def _bounded_wait(connection: Any) -> None:
         poller.register(connection.fileno(), events[state])
         poller.poll(remaining * 1000)
         poller.unregister(connection.fileno())
+
+
+_DIRECTIONS: Final = {extensions.POLL_READ: READ, extensions.POLL_WRITE: WRITE}
 
 
 def _no_answer() -> Exception:

@@ -43,6 +43,9 @@ __all__ = [
 ]
 
 
+#: A result row as the DBAPI cursor returns it.
+Row = tuple[Any, ...]
+
 _USER_COLUMNS = (
     users.c.id,
     users.c.name,
@@ -160,9 +163,6 @@ def _remove_statement(versioned: bool) -> ReturningDelete[Any]:
     if versioned:
         statement = statement.where(users.c.version == bindparam("match_version"))
     return statement.returning(users.c.id)
-
-
-Row = tuple[Any, ...]
 
 
 @lru_cache(maxsize=2)

@@ -133,14 +133,14 @@ class SqlAlchemyUnitOfWork:
         idle pooled connection the server has closed (restart, pg_terminate_backend) is
         seen before sending, as a socket with something to read, and replaced.
         """
+        connection = self._open()
         for _ in range(RECONNECT_ATTEMPTS):
-            connection = self._open()
             if self._ran or not _closed_by_server(connection):
                 break
             connection.invalidate()
             self._release()
+            connection = self._open()
         self._ran = True
-        connection = self._open()
         sql, values = self._statement_for(connection, sql, parameters, prepared)
         return self._run(connection, sql, values)
 

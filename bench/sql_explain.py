@@ -48,24 +48,8 @@ def _sql(statement: object) -> str:
     return str(compiled)
 
 
-class _Mogrify:
-    """psycopg2's client-side binding, on a connection opened when first needed."""
-
-    def __init__(self) -> None:
-        self.connection: Any = None
-
-    def mogrify(self, sql: str, values: Any) -> bytes:
-        if self.connection is None:
-            self.connection = psycopg2.connect(f"{SERVER}/postgres")
-        text: bytes = self.connection.cursor().mogrify(sql, values)
-        return text
-
-
-_MOGRIFY = _Mogrify()
-SERVER = sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432"
-
-
 def _find(
+    connection: Any,
     order: str,
     *,
     limit: int = 21,
@@ -85,7 +69,8 @@ def _find(
         for position, value in enumerate(listing.edge_values(sort, boundary)):
             values[listing.edge_name(position)] = value
     compiled = CompiledStatement(statement, postgresql.psycopg2.dialect())
-    with_values: str = _MOGRIFY.mogrify(compiled.sql, compiled.parameters(values)).decode()
+    bound = connection.cursor().mogrify(compiled.sql, compiled.parameters(values))
+    with_values: str = bound.decode()
     return with_values
 
 
@@ -113,14 +98,14 @@ def main(server: str) -> None:
                 text("SELECT name_key FROM users WHERE id = 777777")
             ).scalar_one()
         cases = {
-            "page 1 by name": _find("name"),
-            "keyset page 900,000 deep by name": _find("name", boundary=(deep[0], deep[1])),
+            "page 1 by name": _find(raw, "name"),
+            "keyset page 900,000 deep by name": _find(raw, "name", boundary=(deep[0], deep[1])),
             "keyset page by -age,name (mixed directions)": _find(
-                "-age,name", boundary=(75, deep[0], deep[1])
+                raw, "-age,name", boundary=(75, deep[0], deep[1])
             ),
-            "page 1 by address (prefix index + incremental sort)": _find("address"),
-            "offset page 1,000 deep by name": _find("name", offset=999 * 20),
-            "search for a rare substring (trigram index)": _find("name", search=rare[5:17]),
+            "page 1 by address (prefix index + incremental sort)": _find(raw, "address"),
+            "offset page 1,000 deep by name": _find(raw, "name", offset=999 * 20),
+            "search for a rare substring (trigram index)": _find(raw, "name", search=rare[5:17]),
             "O(1) count (sharded counter)": _sql(
                 select(func.coalesce(func.sum(user_counts.c.total), 0))
             ),
@@ -145,4 +130,4 @@ def main(server: str) -> None:
 
 
 if __name__ == "__main__":
-    main(SERVER)
+    main(sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432")

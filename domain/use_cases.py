@@ -60,16 +60,15 @@ def list_users(uow: UnitOfWork, query: UserQuery) -> UserPage:
         ) -> list[User]:
             """The page's main query; it brings the total along when one is asked for."""
             nonlocal total
-            selection, order = query.filter, query.order
-            if not query.include_total:
-                return repository.find(
-                    selection, order, limit=limit, offset=offset, boundary=boundary,
-                    backward=backward,
-                )  # fmt: skip
-            users, total = repository.find_counted(
-                selection, order, limit=limit, offset=offset, boundary=boundary, backward=backward
+            where = query.filter, query.order
+            if query.include_total:
+                users, total = repository.find_counted(
+                    *where, limit=limit, offset=offset, boundary=boundary, backward=backward
+                )
+                return users
+            return repository.find(
+                *where, limit=limit, offset=offset, boundary=boundary, backward=backward
             )
-            return users
 
         if isinstance(query.page, NumberPage):
             size = query.page.size
