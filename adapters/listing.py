@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, or_, tuple_
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 
 from adapters.search import search_shape, substring_condition, trigram_phrase
-from adapters.tables import ADDRESS_PREFIX_LENGTH, users
+from adapters.tables import ADDRESS_PREFIX_LENGTH, user_search_keys, users
 from domain.cursors import Key
 from domain.queries import SortOrder, UserFilter
 
@@ -67,7 +67,11 @@ def conditions(selection: UserFilter, *, bound: bool = False) -> list[ColumnElem
         # PostgreSQL plans with the pattern as a constant and can use the trigram index.
         # On SQLite, terms of 3+ characters use the trigram index instead (adapters/search.py).
         pattern = value("search", _pattern(selection.search))
-        like = users.c.search_key.like(pattern, escape=_LIKE_ESCAPE)
+        like = users.c.id.in_(
+            select(user_search_keys.c.user_id).where(
+                user_search_keys.c.search_key.like(pattern, escape=_LIKE_ESCAPE)
+            )
+        )
         phrase = value("search_phrase", trigram_phrase(selection.search))
         where.append(substring_condition(selection.search, like, phrase))
     return where

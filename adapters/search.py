@@ -1,9 +1,10 @@
 """filter[search] on SQLite through an FTS5 trigram index instead of a scan of every row.
 
-`search_key` holds the four folded fields joined by SEARCH_SEPARATOR. PostgreSQL answers
-`search_key LIKE '%term%'` from its pg_trgm index. SQLite has no such index on a column;
-migration 0002 adds `users_search`, an external-content FTS5 table over `users.search_key`
-(rowid = users.id) with the trigram tokenizer, kept in step by triggers on `users`:
+`user_search_keys.search_key` holds each user's four folded fields joined by
+SEARCH_SEPARATOR. PostgreSQL answers `search_key LIKE '%term%'` from its pg_trgm index.
+SQLite has no such index on a column; `users_search` (migrations 0002, 0003) is an
+external-content FTS5 table over `user_search_keys.search_key` (rowid = the user's id) with
+the trigram tokenizer, kept in step by triggers on `user_search_keys`:
 
 - `case_sensitive 1`: the text is already folded by Python's casefold (as the term is), so
   the tokenizer must not fold it again its own way.
@@ -55,7 +56,8 @@ def search_shape(term: str) -> str:
 
 
 def substring_condition(term: str, like: ColumnElement[bool], phrase: Any) -> ColumnElement[bool]:
-    """`like` (the LIKE on search_key), on SQLite the trigram index for terms it can serve.
+    """`like` (the LIKE on the search keys), on SQLite the trigram index for the terms it can
+    serve.
 
     `phrase` is trigram_phrase(term), or a bound parameter that will hold it.
     """

@@ -27,7 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from adapters import listing
 from adapters.engine import StorageError, check_database, create_engine_for, storage_errors
-from adapters.tables import COUNT_SHARDS, SEARCH_SEPARATOR, user_counts, users
+from adapters.tables import COUNT_SHARDS, SEARCH_SEPARATOR, user_counts, user_search_keys, users
 from domain.cursors import Key
 from domain.errors import StaleVersionError, UserNotFoundError
 from domain.model import STRING_ATTRIBUTES, NewUser, User, comparison_key
@@ -79,9 +79,40 @@ _COUNT_CHANGE: Final = (
 )
 
 
-def _counted(rows: Any, delta: int) -> Select[Any]:
+#: A user's search key; on SQLite written after the user's row, in the same transaction.
+_INSERT_SEARCH_KEY: Final = insert(user_search_keys).values(
+    user_id=bindparam("match_id"), search_key=bindparam("new_search_key")
+)
+_DELETE_SEARCH_KEY: Final = delete(user_search_keys).where(
+    user_search_keys.c.user_id == bindparam("match_id")
+)
+
+
+def _joined_keys(source: Any) -> ColumnElement[str]:
+    """The search key SQL computes from the folded key columns of `source` (a table or a
+    CTE): the same text as SEARCH_SEPARATOR.join in Python."""
+    parts: list[ColumnElement[str]] = [source.c[f"{a}_key"] for a in STRING_ATTRIBUTES]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + SEARCH_SEPARATOR + part
+    return joined
+
+
+#: After a change of text on SQLite: the user's search key from the row as it is now.
+_REKEY: Final = (
+    update(user_search_keys)
+    .where(user_search_keys.c.user_id == bindparam("match_id"))
+    .values(
+        search_key=select(_joined_keys(users))
+        .where(users.c.id == bindparam("match_id"))
+        .scalar_subquery()
+    )
+)
+
+
+def _counted(rows: Any, delta: int, *also: Any) -> Select[Any]:
     """`rows` (a CTE of a data-modifying statement returning ids) with the user counter's
-    shard of each moved by `delta`, in one statement."""
+    shard of each moved by `delta`, and the data-modifying CTEs `also`, in one statement."""
     shard = select(rows.c.id % COUNT_SHARDS).scalar_subquery()
     counter = (
         update(user_counts)
@@ -89,10 +120,20 @@ def _counted(rows: Any, delta: int) -> Select[Any]:
         .values(total=user_counts.c.total + delta)
         .cte("counted")
     )
-    return select(*rows.c).add_cte(counter)
+    return select(*rows.c).add_cte(counter, *also)
 
 
-_INSERT_COUNTED: Final = _counted(_INSERT.cte("added"), +1)
+def _insert_combined() -> Select[Any]:
+    added = _INSERT.cte("added")
+    searchable = (
+        insert(user_search_keys)
+        .from_select(["user_id", "search_key"], select(added.c.id, bindparam("new_search_key")))
+        .cte("searchable")
+    )
+    return _counted(added, +1, searchable)
+
+
+_INSERT_COMBINED: Final = _insert_combined()
 #: Distinct list shapes (filter constraints x sort x direction) whose statements are kept.
 SHAPES_KEPT: Final = 256
 
@@ -140,21 +181,38 @@ def _count_statement(shape: UserFilter) -> Select[Any]:
     return select(func.count()).select_from(users).where(*listing.conditions(shape, bound=True))
 
 
+def _changes_text(columns: tuple[str, ...]) -> bool:
+    return any(f"{attribute}_key" in columns for attribute in STRING_ATTRIBUTES)
+
+
 @lru_cache(maxsize=SHAPES_KEPT)
 def _change_statement(columns: tuple[str, ...], versioned: bool) -> ReturningUpdate[Any]:
-    """UPDATE of these stored columns (keys included) for one user, optionally at a version.
-
-    search_key is rebuilt from the new keys where given and the stored ones otherwise.
-    """
+    """UPDATE of these stored columns (keys included) for one user, optionally at a version."""
     values: dict[str, Any] = {column: bindparam(f"new_{column}") for column in columns}
-    if any(f"{a}_key" in columns for a in STRING_ATTRIBUTES):
-        values["search_key"] = _search_key(values)
     statement = update(users).where(users.c.id == bindparam("match_id"))
     if versioned:
         statement = statement.where(users.c.version == bindparam("match_version"))
     return statement.values(
         **values, version=users.c.version + 1, updated_at=bindparam("new_updated_at")
     ).returning(*_USER_COLUMNS)
+
+
+@lru_cache(maxsize=SHAPES_KEPT)
+def _change_combined(columns: tuple[str, ...], versioned: bool) -> ClauseElement:
+    """_change_statement and, where text changes, the user's new search key from the keys
+    the UPDATE returns, in one statement; a change of no text leaves the key alone."""
+    statement = _change_statement(columns, versioned)
+    if not _changes_text(columns):
+        return statement
+    keys = [listing.key_column(attribute) for attribute in STRING_ATTRIBUTES]
+    changed = statement.returning(*keys).cte("changed")
+    rekeyed = (
+        update(user_search_keys)
+        .where(user_search_keys.c.user_id == changed.c.id)
+        .values(search_key=_joined_keys(changed))
+        .cte("rekeyed")
+    )
+    return select(*(changed.c[column.name] for column in _USER_COLUMNS)).add_cte(rekeyed)
 
 
 @lru_cache(maxsize=2)
@@ -166,8 +224,14 @@ def _remove_statement(versioned: bool) -> ReturningDelete[Any]:
 
 
 @lru_cache(maxsize=2)
-def _remove_counted(versioned: bool) -> Select[Any]:
-    return _counted(_remove_statement(versioned).cte("removed"), -1)
+def _remove_combined(versioned: bool) -> Select[Any]:
+    removed = _remove_statement(versioned).cte("removed")
+    unsearchable = (
+        delete(user_search_keys)
+        .where(user_search_keys.c.user_id.in_(select(removed.c.id)))
+        .cte("unsearchable")
+    )
+    return _counted(removed, -1, unsearchable)
 
 
 def _to_user(row: Row) -> User:
@@ -194,18 +258,6 @@ def _stored(changes: Mapping[str, object]) -> dict[str, Any]:
     return values
 
 
-def _search_key(values: Mapping[str, Any]) -> ColumnElement[str]:
-    """The joined folded fields, new values where given and stored ones otherwise."""
-    parts: list[ColumnElement[str]] = [
-        values[f"{a}_key"] if f"{a}_key" in values else listing.key_column(a)
-        for a in STRING_ATTRIBUTES
-    ]
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + SEARCH_SEPARATOR + part
-    return joined
-
-
 def _shard(user_id: int) -> int:
     return user_id % COUNT_SHARDS
 
@@ -229,13 +281,14 @@ class Execute(Protocol):
 class SqlAlchemyUserRepository:
     """UserRepository over the connection of the unit of work it belongs to.
 
-    With `counting_statements` (PostgreSQL), add and remove keep the user counter in the
-    same statement as the row (a data-modifying WITH): one round trip instead of two.
+    With `combined_statements` (PostgreSQL), every write is one statement (data-modifying
+    WITH): the user's row, its search key and the user counter together, one round trip.
+    Otherwise (SQLite) they are separate statements in the unit of work's transaction.
     """
 
-    def __init__(self, execute: Execute, *, counting_statements: bool = False) -> None:
+    def __init__(self, execute: Execute, *, combined_statements: bool = False) -> None:
         self._execute = execute
-        self._counting_statements = counting_statements
+        self._combined_statements = combined_statements
 
     def _count_change(self, user_id: int, delta: int) -> None:
         self._execute(_COUNT_CHANGE, {"match_shard": _shard(user_id), "delta": delta}, write=True)
@@ -251,15 +304,19 @@ class SqlAlchemyUserRepository:
                 "website": new_user.website,
             }
         )
-        values["search_key"] = SEARCH_SEPARATOR.join(values[f"{a}_key"] for a in STRING_ATTRIBUTES)
         values.update(version=1, created_at=now, updated_at=now)
         parameters = {f"new_{column}": value for column, value in values.items()}
+        search_key = SEARCH_SEPARATOR.join(values[f"{a}_key"] for a in STRING_ATTRIBUTES)
+        parameters["new_search_key"] = search_key
         with storage_errors(name=new_user.name):
-            if self._counting_statements:
-                (row,) = self._execute(_INSERT_COUNTED, parameters, write=True)
+            if self._combined_statements:
+                (row,) = self._execute(_INSERT_COMBINED, parameters, write=True)
                 return _to_user(row)
             (row,) = self._execute(_INSERT, parameters, write=True)
             user = _to_user(row)
+            self._execute(
+                _INSERT_SEARCH_KEY, {"match_id": user.id, "new_search_key": search_key}, write=True
+            )
             self._count_change(user.id, +1)
         return user
 
@@ -282,14 +339,19 @@ class SqlAlchemyUserRepository:
         self, user_id: int, changes: Mapping[str, object], expected_version: int | None
     ) -> User:
         values = _stored(changes)
-        statement = _change_statement(tuple(sorted(values)), expected_version is not None)
+        columns, versioned = tuple(sorted(values)), expected_version is not None
         parameters = {f"new_{column}": value for column, value in values.items()}
         parameters.update(
             match_id=user_id, match_version=expected_version, new_updated_at=datetime.now(UTC)
         )
         name = changes.get("name")
         with storage_errors(name=None if name is None else str(name)):
-            rows = self._execute(statement, parameters, write=True)
+            if self._combined_statements:
+                rows = self._execute(_change_combined(columns, versioned), parameters, write=True)
+            else:
+                rows = self._execute(_change_statement(columns, versioned), parameters, write=True)
+                if rows and _changes_text(columns):
+                    self._execute(_REKEY, {"match_id": user_id}, write=True)
         if not rows:
             raise self._explain_miss(user_id, expected_version)
         return _to_user(rows[0])
@@ -298,11 +360,12 @@ class SqlAlchemyUserRepository:
         versioned = expected_version is not None
         parameters = {"match_id": user_id, "match_version": expected_version}
         with storage_errors():
-            if self._counting_statements:
-                removed = self._execute(_remove_counted(versioned), parameters, write=True)
+            if self._combined_statements:
+                removed = self._execute(_remove_combined(versioned), parameters, write=True)
             else:
                 removed = self._execute(_remove_statement(versioned), parameters, write=True)
                 if removed:
+                    self._execute(_DELETE_SEARCH_KEY, {"match_id": user_id}, write=True)
                     self._count_change(user_id, -1)
         if not removed:
             raise self._explain_miss(user_id, expected_version)

@@ -48,8 +48,9 @@ COUNT_SHARDS: Final = 16
 #: so a match can never span two fields.
 SEARCH_SEPARATOR: Final = "\x1f"
 
-#: SQLite's substring index on search_key (migration 0002, see adapters/search.py): an
-#: external-content FTS5 table kept in step by triggers on users; not in `metadata`.
+#: SQLite's substring index on user_search_keys (migrations 0002 and 0003, see
+#: adapters/search.py): an external-content FTS5 table kept in step by triggers on
+#: user_search_keys; not in `metadata`.
 SEARCH_INDEX: Final = "users_search"
 #: The virtual table and the shadow tables FTS5 keeps for it (some exist only with some
 #: options); the migrations' drift check leaves exactly these out on SQLite.
@@ -85,7 +86,6 @@ users = Table(
     Column("profession_key", key_type(), nullable=False),
     Column("website", String(250), nullable=False),
     Column("website_key", key_type(), nullable=False),
-    Column("search_key", Text, nullable=False),
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -106,10 +106,23 @@ Index(None, users.c.address_prefix)
 Index(None, users.c.age, users.c.id)
 Index(None, users.c.profession_key, users.c.id)
 Index(None, users.c.website_key, users.c.id)
+
+#: Each user's folded fields joined by SEARCH_SEPARATOR, for filter[search]; written by the
+#: same statement (PostgreSQL) or transaction (SQLite) as the user's row. A table of its own
+#: so that a write changing no text (a PATCH of `age`) does not touch the substring index:
+#: `users` has no HOT updates (age is indexed), and on PostgreSQL a new row version there
+#: would add trigram entries for the whole text again (migration 0003). No foreign key: the
+#: adapter writes both rows together, and the key's trigger would cost every write.
+user_search_keys = Table(
+    "user_search_keys",
+    metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=False),
+    Column("search_key", Text, nullable=False),
+)
 # Substring search at a million rows: trigrams of the joined folded fields.
 Index(
-    "ix_users_search_key_trgm",
-    users.c.search_key,
+    "ix_user_search_keys_search_key_trgm",
+    user_search_keys.c.search_key,
     postgresql_using="gin",
     postgresql_ops={"search_key": "gin_trgm_ops"},
     info={ONLY_ON: ("postgresql",)},

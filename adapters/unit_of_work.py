@@ -58,7 +58,7 @@ class SqlAlchemyUnitOfWork:
         #: itself (PostgreSQL: one round trip for the write and its commit).
         self._write_alone = False
         self._wrote_alone = False
-        self.users = SqlAlchemyUserRepository(self._execute, counting_statements=pipelined)
+        self.users = SqlAlchemyUserRepository(self._execute, combined_statements=pipelined)
 
     def _execute(
         self,

@@ -4,8 +4,8 @@ ages, professions and websites, generated deterministically from a seed.
 A row holds every column of `users` except the id (the database assigns 1..N in order):
 the values as a client would send them and the folded keys the SQL adapter maintains
 (see adapters/tables.py): `<field>_key` is `casefold()`, `address_prefix` the first
-ADDRESS_PREFIX_LENGTH characters of the address key, `search_key` the four keys joined
-with SEARCH_SEPARATOR.
+ADDRESS_PREFIX_LENGTH characters of the address key. SEARCH_KEYS_SQL fills
+`user_search_keys` from them afterwards: the four keys joined with SEARCH_SEPARATOR.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Final
 
-from adapters.tables import ADDRESS_PREFIX_LENGTH, SEARCH_SEPARATOR
-from domain.model import comparison_key
+from adapters.tables import ADDRESS_PREFIX_LENGTH
+from domain.model import STRING_ATTRIBUTES, comparison_key
 
 #: A profession about one user in RARE_ONE_IN has, and a substring only it contains: the
 #: `filter[search]` scenario looks for it.
@@ -263,17 +263,16 @@ def _row(
 ) -> tuple[str, ...]:
     name_key, address_key = comparison_key(name), comparison_key(address)
     profession_key, website_key = comparison_key(profession), comparison_key(website)
-    search_key = SEARCH_SEPARATOR.join((name_key, address_key, profession_key, website_key))
     return (
         name, name_key, address, address_key, address_key[:ADDRESS_PREFIX_LENGTH], str(age),
-        profession, profession_key, website, website_key, search_key, "1", now, now,
+        profession, profession_key, website, website_key, "1", now, now,
     )  # fmt: skip
 
 
 #: The `users` columns a row fills, in row order.
 COLUMNS: Final = (
     "name", "name_key", "address", "address_key", "address_prefix", "age", "profession",
-    "profession_key", "website", "website_key", "search_key", "version", "created_at",
+    "profession_key", "website", "website_key", "version", "created_at",
     "updated_at",
 )  # fmt: skip
 
@@ -337,3 +336,10 @@ def users(
             website = f"http://{slug_first}.{slug_last}.example.org/about"
         yield _row(name, address, age, profession, website, now)
     counts.users += produced
+
+
+def search_keys_sql(placeholder: str) -> str:
+    """Fills `user_search_keys` from the seeded users' keys, joined in SQL exactly as the
+    adapter joins them in Python; `placeholder` (the driver's) stands for the separator."""
+    joined = f" || {placeholder} || ".join(f"{a}_key" for a in STRING_ATTRIBUTES)
+    return f"INSERT INTO user_search_keys (user_id, search_key) SELECT id, {joined} FROM users"

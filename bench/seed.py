@@ -5,8 +5,9 @@
 
 PostgreSQL: the secondary indexes and the name key's unique constraint are taken off (their
 definitions read back from the catalogue, so they come back exactly as the migration made
-them), the rows stream in with COPY while Python generates them, the indexes are rebuilt,
-`user_counts` is set from the table itself and the table is vacuumed and analysed.
+them), the rows stream in with COPY while Python generates them, the search keys are
+filled from them, the indexes are rebuilt, `user_counts` is set from the table itself and
+the tables are vacuumed and analysed.
 SQLite: one transaction of executemany. Either way the table must be empty before.
 """
 
@@ -22,8 +23,8 @@ from datetime import UTC, datetime
 import psycopg2
 
 from adapters.database_url import normalize_database_url
-from adapters.tables import COUNT_SHARDS
-from bench.data import COLUMNS, Counts, users
+from adapters.tables import COUNT_SHARDS, SEARCH_SEPARATOR
+from bench.data import COLUMNS, Counts, search_keys_sql, users
 
 
 def _now() -> str:
@@ -72,9 +73,9 @@ def seed_postgresql(url: str, count: int, *, seed: int = 20261125) -> Counts:
             cursor.execute("SET synchronous_commit = off")
             cursor.execute("SET maintenance_work_mem = '1GB'")
             cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'users' "
-                "AND indexname NOT IN (SELECT conname FROM pg_constraint "
-                "WHERE conrelid = 'users'::regclass)"
+                "SELECT indexname, indexdef FROM pg_indexes "
+                "WHERE tablename IN ('users', 'user_search_keys') "
+                "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
             )
             indexes = cursor.fetchall()
             cursor.execute(
@@ -91,6 +92,7 @@ def seed_postgresql(url: str, count: int, *, seed: int = 20261125) -> Counts:
                 _CopyStream(users(count, seed=seed, now=_now(), counts=counts)),
                 size=1 << 16,
             )
+            cursor.execute(search_keys_sql("%(separator)s"), {"separator": SEARCH_SEPARATOR})
             for name, definition in uniques:
                 cursor.execute(f'ALTER TABLE users ADD CONSTRAINT "{name}" {definition}')
             for _, definition in indexes:
@@ -103,6 +105,7 @@ def seed_postgresql(url: str, count: int, *, seed: int = 20261125) -> Counts:
         connection.autocommit = True
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE users")
+            cursor.execute("VACUUM ANALYZE user_search_keys")
             cursor.execute("VACUUM ANALYZE user_counts")
     finally:
         connection.close()
@@ -123,10 +126,11 @@ def seed_sqlite(url: str, count: int, *, seed: int = 20261125) -> Counts:
         connection.executemany(
             f"INSERT INTO users ({', '.join(COLUMNS)}) VALUES ({placeholders})",
             (
-                (*row[:5], int(row[5]), *row[6:11], 1, *row[12:])
+                (*row[:5], int(row[5]), *row[6:10], 1, *row[11:])
                 for row in users(count, seed=seed, now=_now(), counts=counts)
             ),
         )
+        connection.execute(search_keys_sql("?"), (SEARCH_SEPARATOR,))
         connection.execute(
             "UPDATE user_counts SET total = coalesce(("
             f"SELECT count(*) FROM users WHERE id % {COUNT_SHARDS} = user_counts.shard), 0)"

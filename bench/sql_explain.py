@@ -28,16 +28,18 @@ from domain.queries import SortOrder, UserFilter
 ROWS = 1_000_000
 SEED = f"""
 INSERT INTO users (name, name_key, address, address_key, address_prefix, age, profession,
-                   profession_key, website, website_key, search_key, version, created_at,
-                   updated_at)
+                   profession_key, website, website_key, version, created_at, updated_at)
 SELECT n, lower(n), a, lower(a), left(lower(a), 200), i % 151, p, lower(p), w, lower(w),
-       lower(n) || chr(31) || lower(a) || chr(31) || lower(p) || chr(31) || lower(w),
        1, now(), now()
 FROM (SELECT i, 'User ' || md5(i::text) AS n, i || ' ' || md5((i * 7)::text) || ' Street' AS a,
              'Profession ' || (i % 997) AS p, 'https://u' || i || '.example' AS w
       FROM generate_series(1, {ROWS}) AS i) AS s;
+INSERT INTO user_search_keys (user_id, search_key)
+SELECT id, name_key || chr(31) || address_key || chr(31) || profession_key || chr(31) || website_key
+FROM users;
 UPDATE user_counts SET total = CASE WHEN shard = 0 THEN {ROWS} ELSE 0 END;
 VACUUM ANALYZE users;
+VACUUM ANALYZE user_search_keys;
 """
 
 

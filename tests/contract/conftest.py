@@ -10,26 +10,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from adapters.memory import in_memory_uow_factory
 from adapters.schema import upgrade_to_head
 from adapters.sql import create_engine_for
 from adapters.unit_of_work import sql_uow_factory
 from domain.ports import UnitOfWork
+from tests.emptying import empty_database
 
 ADAPTERS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 SQL_ADAPTERS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-def empty_database(engine: Engine) -> None:
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("TRUNCATE users RESTART IDENTITY"))
-        else:
-            connection.execute(text("DELETE FROM users"))
-            connection.execute(text("DELETE FROM sqlite_sequence WHERE name = 'users'"))
-        connection.execute(text("UPDATE user_counts SET total = 0"))
 
 
 @pytest.fixture(scope="session")

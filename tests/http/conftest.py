@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from adapters.memory import in_memory_uow_factory
@@ -46,16 +45,11 @@ def _sql_client(url: str) -> Iterator[TestClient]:
     from adapters.schema import upgrade_to_head
     from adapters.sql import create_engine_for
     from adapters.unit_of_work import sql_uow_factory
+    from tests.emptying import empty_database
 
     upgrade_to_head(url)
     engine = create_engine_for(url)
-    with engine.begin() as connection:
-        # Empty the users between tests; the sharded count rows stay, at zero.
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("TRUNCATE users RESTART IDENTITY"))
-        else:
-            connection.execute(text("DELETE FROM users"))
-        connection.execute(text("UPDATE user_counts SET total = 0"))
+    empty_database(engine)
     factory = cast(UnitOfWorkFactory, sql_uow_factory(engine))
     app = create_app(factory, readiness=None)
     try:

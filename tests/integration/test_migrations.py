@@ -19,7 +19,6 @@ from adapters.sql import create_engine_for
 from adapters.tables import metadata
 from adapters.unit_of_work import sql_uow_factory
 from domain.queries import SortOrder, UserFilter
-from domain.validation import validate_new_user
 
 ROOT = Path(__file__).resolve().parents[2]
 postgres = pytest.mark.postgres
@@ -93,50 +92,90 @@ def test_the_drift_check_fails_when_the_database_differs_on_sqlite(
 
 
 def _search_index_ok(url: str) -> None:
-    """FTS5's own check that the index holds exactly the rows of `users`."""
+    """FTS5's own check that the index holds exactly the rows of `user_search_keys`."""
     _execute(url, "INSERT INTO users_search(users_search, rank) VALUES ('integrity-check', 1)")
 
 
-def test_upgrading_a_sqlite_database_with_users_indexes_them_for_search(sqlite_url: str) -> None:
-    command.upgrade(alembic_config(sqlite_url), "0001_users")
-    engine = create_engine_for(sqlite_url)
+#: Two users as migration 0001 stored them, the search key beside the row.
+_USERS_BEFORE_0003 = (
+    "INSERT INTO users (name, name_key, address, address_key, address_prefix, age, "
+    "profession, profession_key, website, website_key, search_key, version, created_at, "
+    "updated_at) VALUES "
+    "('Ada Lovelace', 'ada lovelace', '1 Main Street', '1 main street', '1 main street', 36, "
+    "'Engineer', 'engineer', 'https://a.org', 'https://a.org', "
+    "'ada lovelace\x1f1 main street\x1fengineer\x1fhttps://a.org', 1, "
+    "'2026-01-01', '2026-01-01'), "
+    "('Grace Hopper', 'grace hopper', '2 Main Street', '2 main street', '2 main street', 37, "
+    "'Admiral', 'admiral', 'https://g.org', 'https://g.org', "
+    "'grace hopper\x1f2 main street\x1fadmiral\x1fhttps://g.org', 1, "
+    "'2026-01-01', '2026-01-01')"
+)
+
+
+def _search_after_upgrading_from_0001(url: str) -> None:
+    """Users stored before 0003 are found by filter[search] after it, their keys moved."""
+    command.upgrade(alembic_config(url), "0001_users")
+    _execute(url, _USERS_BEFORE_0003)
+    upgrade_to_head(url)
+    engine = create_engine_for(url)
     try:
         with sql_uow_factory(engine)() as uow:
-            for name in ("Ada Lovelace", "Grace Hopper"):
-                uow.users.add(
-                    validate_new_user(
-                        {
-                            "name": name,
-                            "address": "1 Main Street",
-                            "age": 36,
-                            "profession": "Engineer",
-                            "website": "https://example.org",
-                        }
-                    )
-                )
-            uow.commit()
-        upgrade_to_head(sqlite_url)
-        _search_index_ok(sqlite_url)
-        with sql_uow_factory(engine)() as uow:
             found = uow.users.find(UserFilter.build(search="HOPP"), SortOrder(), limit=10)
+            admirals = uow.users.find(UserFilter.build(search="miral"), SortOrder(), limit=10)
+            short = uow.users.find(UserFilter.build(search="da"), SortOrder(), limit=10)
         assert [user.name for user in found] == ["Grace Hopper"]
+        assert [user.name for user in admirals] == ["Grace Hopper"]
+        assert [user.name for user in short] == ["Ada Lovelace"]
     finally:
         engine.dispose()
+    command.check(alembic_config(url))
+
+
+def test_upgrading_a_sqlite_database_with_users_keeps_them_searchable(sqlite_url: str) -> None:
+    _search_after_upgrading_from_0001(sqlite_url)
+    _search_index_ok(sqlite_url)
+
+
+@postgres
+def test_upgrading_a_postgresql_database_with_users_keeps_them_searchable(
+    new_postgres_url: Callable[[], str],
+) -> None:
+    _search_after_upgrading_from_0001(new_postgres_url())
+
+
+@pytest.mark.parametrize("postgresql", [False, pytest.param(True, marks=postgres)])
+def test_downgrading_below_0003_puts_the_search_keys_back(
+    request: pytest.FixtureRequest, postgresql: bool
+) -> None:
+    if postgresql:
+        url = request.getfixturevalue("new_postgres_url")()
+    else:
+        url = request.getfixturevalue("sqlite_url")
+    command.upgrade(alembic_config(url), "0001_users")
+    _execute(url, _USERS_BEFORE_0003)
+    upgrade_to_head(url)
+    command.downgrade(alembic_config(url), "0002_sqlite_search_index")
+    engine = create_engine(normalize_database_url(url))
+    try:
+        with engine.connect() as connection:
+            keys = connection.execute(text("SELECT search_key FROM users ORDER BY id")).scalars()
+            assert [key.split("\x1f")[0] for key in keys] == ["ada lovelace", "grace hopper"]
+    finally:
+        engine.dispose()
+    if not postgresql:
+        _search_index_ok(url)
 
 
 def test_the_sqlite_search_index_follows_adds_changes_and_removes(sqlite_url: str) -> None:
     upgrade_to_head(sqlite_url)
     _execute(
         sqlite_url,
-        "INSERT INTO users (name, name_key, address, address_key, address_prefix, age, "
-        "profession, profession_key, website, website_key, search_key, version, created_at, "
-        "updated_at) VALUES ('A', 'a', 'B', 'b', 'b', 1, 'C', 'c', 'D', 'd', 'a\x1fb', 1, "
-        "'2026-01-01', '2026-01-01')",
-        "UPDATE users SET search_key = 'changed' WHERE name = 'A'",
-        "UPDATE users SET age = 2",  # search_key unchanged: the index is left alone
+        "INSERT INTO user_search_keys (user_id, search_key) VALUES (1, 'a\x1fb')",
+        "UPDATE user_search_keys SET search_key = 'changed' WHERE user_id = 1",
+        "UPDATE user_search_keys SET search_key = 'changed'",  # unchanged: left alone
     )
     _search_index_ok(sqlite_url)
-    _execute(sqlite_url, "DELETE FROM users")
+    _execute(sqlite_url, "DELETE FROM user_search_keys")
     _search_index_ok(sqlite_url)
 
 
@@ -144,7 +183,7 @@ def test_the_sqlite_search_index_follows_adds_changes_and_removes(sqlite_url: st
 @pytest.mark.parametrize(
     ("change", "reported"),
     [
-        ("DROP INDEX ix_users_search_key_trgm", "ix_users_search_key_trgm"),
+        ("DROP INDEX ix_user_search_keys_search_key_trgm", "ix_user_search_keys_search_key_trgm"),
         ('ALTER TABLE users ALTER COLUMN name_key TYPE text COLLATE "default"', "name_key"),
         ("ALTER TABLE users ADD COLUMN nickname text", "nickname"),
     ],

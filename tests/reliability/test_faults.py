@@ -187,7 +187,8 @@ class Terminator(threading.Thread):
 
 
 def _consistency_problems(database_url: str) -> list[str]:
-    """What a partial write would leave behind: counters out of step, stale derived keys."""
+    """What a partial write would leave behind: counters out of step, stale or missing
+    derived keys, search keys of removed users."""
     connection = psycopg2.connect(database_url, connect_timeout=5)
     try:
         with connection.cursor() as cursor:
@@ -198,11 +199,18 @@ def _consistency_problems(database_url: str) -> list[str]:
             cursor.execute(
                 "SELECT id, name, address, profession, website, name_key, address_key,"
                 " profession_key, website_key, search_key FROM users"
+                " LEFT JOIN user_search_keys ON user_id = id"
             )
             users = cursor.fetchall()
+            cursor.execute(
+                "SELECT count(*) FROM user_search_keys WHERE user_id NOT IN (SELECT id FROM users)"
+            )
+            (orphans,) = cursor.fetchone()
     finally:
         connection.close()
     problems = [] if counted == rows else [f"user_counts says {counted}, users holds {rows}"]
+    if orphans:
+        problems.append(f"{orphans} search keys of removed users")
     for user_id, *values in users:
         texts, keys, search = values[:4], values[4:8], values[8]
         if [text.casefold() for text in texts] != keys or search != SEARCH_SEPARATOR.join(keys):

@@ -1,0 +1,17 @@
+"""Emptying a migrated database between tests, the same way for every suite."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, text
+
+
+def empty_database(engine: Engine) -> None:
+    """Every user and search key gone, ids restarted, the sharded count rows back at zero."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("TRUNCATE users, user_search_keys RESTART IDENTITY"))
+        else:
+            connection.execute(text("DELETE FROM users"))
+            connection.execute(text("DELETE FROM user_search_keys"))
+            connection.execute(text("DELETE FROM sqlite_sequence WHERE name = 'users'"))
+        connection.execute(text("UPDATE user_counts SET total = 0"))
