@@ -20,6 +20,10 @@ from domain.queries import SortOrder, UserFilter
 _LIKE_ESCAPE = "\\"
 
 
+#: The one sort column whose values are unique (tables.py: the name key's constraint).
+UNIQUE_SORT_COLUMN = users.c.name_key
+
+
 def key_column(attribute: str) -> ColumnElement[str]:
     """The folded column an exact filter or sort on a string attribute uses."""
     return users.c[f"{attribute}_key"]
@@ -144,10 +148,16 @@ def _terms(order: SortOrder, backward: bool) -> list[tuple[ColumnElement[Any], b
 
 
 def order_by(order: SortOrder, backward: bool) -> list[UnaryExpression[Any]]:
-    return [
-        column.desc() if descending else column.asc()
-        for column, descending in _terms(order, backward)
-    ]
+    """ORDER BY the sort's columns up to the first unique one: the name key is unique, so
+    `name_key, id` orders as `name_key` alone does, and the unique index on the name key
+    (with id included) serves it; no second index on (name_key, id) is kept. The keyset
+    condition (`beyond`) still compares every column, so its meaning does not change."""
+    terms: list[UnaryExpression[Any]] = []
+    for column, descending in _terms(order, backward):
+        terms.append(column.desc() if descending else column.asc())
+        if column is UNIQUE_SORT_COLUMN:
+            break
+    return terms
 
 
 def beyond(order: SortOrder, boundary: Key, backward: bool) -> ColumnElement[bool]:

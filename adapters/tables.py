@@ -89,7 +89,9 @@ users = Table(
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("name_key"),
+    # Names are unique case-insensitively. Its index also serves the name sort and, with the
+    # id included, an offset page's index-only walk (adapters/listing.py: order_by).
+    UniqueConstraint("name_key", postgresql_include=["id"]),
     CheckConstraint("age BETWEEN 0 AND 150", name="age_range"),
     CheckConstraint("version >= 1", name="version_positive"),
     CheckConstraint("name <> ''", name="name_not_empty"),
@@ -101,7 +103,7 @@ users = Table(
 )
 
 # One index per sort: the key, then id (the tie-breaker); descending sorts scan backwards.
-Index(None, users.c.name_key, users.c.id)
+# The name sort uses the unique constraint's index.
 Index(None, users.c.address_prefix)
 Index(None, users.c.age, users.c.id)
 Index(None, users.c.profession_key, users.c.id)

@@ -130,7 +130,7 @@ def seed_sqlite(url: str, count: int, *, seed: int = 20261125) -> Counts:
                 for row in users(count, seed=seed, now=_now(), counts=counts)
             ),
         )
-        connection.execute(search_keys_sql("?"), (SEARCH_SEPARATOR,))
+        connection.execute(search_keys_sql("?1"), (SEARCH_SEPARATOR,))
         connection.execute(
             "UPDATE user_counts SET total = coalesce(("
             f"SELECT count(*) FROM users WHERE id % {COUNT_SHARDS} = user_counts.shard), 0)"

@@ -50,7 +50,7 @@ def _sql(statement: object) -> str:
     return str(compiled)
 
 
-def _find(
+def page_sql(
     connection: Any,
     order: str,
     *,
@@ -100,14 +100,14 @@ def main(server: str) -> None:
                 text("SELECT name_key FROM users WHERE id = 777777")
             ).scalar_one()
         cases = {
-            "page 1 by name": _find(raw, "name"),
-            "keyset page 900,000 deep by name": _find(raw, "name", boundary=(deep[0], deep[1])),
-            "keyset page by -age,name (mixed directions)": _find(
+            "page 1 by name": page_sql(raw, "name"),
+            "keyset page 900,000 deep by name": page_sql(raw, "name", boundary=(deep[0], deep[1])),
+            "keyset page by -age,name (mixed directions)": page_sql(
                 raw, "-age,name", boundary=(75, deep[0], deep[1])
             ),
-            "page 1 by address (prefix index + incremental sort)": _find(raw, "address"),
-            "offset page 1,000 deep by name": _find(raw, "name", offset=999 * 20),
-            "search for a rare substring (trigram index)": _find(raw, "name", search=rare[5:17]),
+            "page 1 by address (prefix index + incremental sort)": page_sql(raw, "address"),
+            "offset page 1,000 deep by name": page_sql(raw, "name", offset=999 * 20),
+            "search for a rare substring (trigram index)": page_sql(raw, "name", search=rare[5:17]),
             "O(1) count (sharded counter)": _sql(
                 select(func.coalesce(func.sum(user_counts.c.total), 0))
             ),
