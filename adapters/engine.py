@@ -57,8 +57,14 @@ def create_engine_for(url: str, *, pool_size: int = 10, max_overflow: int = 10) 
         pool_timeout=POOL_TIMEOUT_S,
         connect_args={
             "connect_timeout": CONNECT_TIMEOUT_S,
+            # Generic plans for the prepared statements (adapters.compiled): each of them
+            # has one good plan whatever its values (tests/integration/test_query_plans.py),
+            # and left to choose, PostgreSQL planned an offset page anew on every execution
+            # (its generic plan's estimate, blind to LIMIT and OFFSET, looked dearer): about
+            # 110 us of its CPU per offset page.
             "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
-            " -c idle_in_transaction_session_timeout=60000",
+            " -c idle_in_transaction_session_timeout=60000"
+            " -c plan_cache_mode=force_generic_plan",
             "application_name": "users-service",
             # A server that vanishes mid-query is noticed by TCP, not after minutes.
             "keepalives": 1,

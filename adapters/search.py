@@ -23,12 +23,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from sqlalchemy import Boolean, ColumnElement, Select, literal_column, select, table
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy import ColumnElement, Select, literal_column, select, table
 
+from adapters.per_dialect import OnSqlite
 from adapters.tables import SEARCH_INDEX, users
 
 #: The fewest characters of a term the trigram index can find.
@@ -68,30 +65,4 @@ def substring_condition(term: str, like: ColumnElement[bool], phrase: Any) -> Co
         .select_from(_index)
         .where(literal_column(SEARCH_INDEX).op("MATCH")(phrase))
     )
-    return _OnSqlite(users.c.id.in_(matching), like)
-
-
-class _OnSqlite(ColumnElement[bool]):
-    """One condition written one way on SQLite and another on every other database."""
-
-    inherit_cache = True
-    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy declares it a list
-        ("sqlite", InternalTraversal.dp_clauseelement),
-        ("other", InternalTraversal.dp_clauseelement),
-    ]
-    type = Boolean()
-
-    def __init__(self, sqlite: ColumnElement[bool], other: ColumnElement[bool]) -> None:
-        self.sqlite = sqlite
-        self.other = other
-
-    def self_group(self, against: Any = None) -> ColumnElement[bool]:
-        # Each form is grouped when compiled. Left to ColumnElement, a Boolean in a WHERE
-        # becomes `... = 1` on SQLite, which keeps the planner from using the IN.
-        return self
-
-
-@compiles(_OnSqlite)
-def _compile(element: _OnSqlite, compiler: SQLCompiler, **kw: Any) -> str:
-    chosen = element.sqlite if compiler.dialect.name == "sqlite" else element.other
-    return str(compiler.process(chosen.self_group(against=operators.and_), **kw))
+    return OnSqlite(users.c.id.in_(matching), like)

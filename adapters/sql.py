@@ -14,6 +14,7 @@ from typing import Any, Final, Protocol
 
 from sqlalchemy import (
     Select,
+    any_,
     bindparam,
     delete,
     func,
@@ -25,13 +26,14 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.dml import ReturningDelete, ReturningUpdate
 from sqlalchemy.sql.elements import ColumnElement
 
-from adapters import listing
+from adapters import listing, name_buckets
 from adapters.engine import StorageError, check_database, create_engine_for, storage_errors
+from adapters.per_dialect import ArrayOf, OnSqlite
 from adapters.tables import COUNT_SHARDS, SEARCH_SEPARATOR, user_counts, user_search_keys, users
 from domain.cursors import Key
 from domain.errors import StaleVersionError, UserNotFoundError
 from domain.model import STRING_ATTRIBUTES, NewUser, User, comparison_key
-from domain.queries import SortOrder, UserFilter
+from domain.queries import SortKey, SortOrder, UserFilter
 
 __all__ = [
     "Execute",
@@ -165,15 +167,16 @@ def _find_statement(
         columns.insert(0, total.scalar_subquery().label("total"))
     if not offset:
         return select(*columns).where(*where).order_by(*ordering).limit(bindparam("limit"))
+    skip: Any = name_buckets.OFFSET
+    if shape.is_empty and not backward and order.keys[0] == SortKey("name"):
+        # Counted ranges of the name key: walk only the range holding the first row.
+        start, skip = name_buckets.skip_to(name_buckets.OFFSET)
+        where.append(start)
     page = (
-        select(users.c.id)
-        .where(*where)
-        .order_by(*ordering)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-        .subquery("page")
+        select(users.c.id).where(*where).order_by(*ordering).limit(bindparam("limit")).offset(skip)
     )
-    return select(*columns).join_from(users, page, users.c.id == page.c.id).order_by(*ordering)
+    on_page = OnSqlite(users.c.id.in_(page), users.c.id == any_(ArrayOf(page)))
+    return select(*columns).where(on_page).order_by(*ordering)
 
 
 @lru_cache(maxsize=SHAPES_KEPT)

@@ -136,3 +136,16 @@ user_counts = Table(
     Column("shard", SmallInteger, primary_key=True, autoincrement=False),
     Column("total", BigInteger, nullable=False),
 )
+
+#: Users per range of the name key: the row with lower_key L counts the users whose name key
+#: is at least L and below the next row's lower_key (the row '' starts the first range). Kept
+#: exact by triggers on `users` (migration 0005, not in `metadata`); the ranges are split and
+#: merged by adapters/name_buckets.py. An offset page in name order sums the counts to find
+#: the range its first row is in, and walks only that range (about sqrt(N) rows) instead of
+#: every row it skips.
+name_buckets = Table(
+    "name_buckets",
+    metadata,
+    Column("lower_key", key_type(), primary_key=True),
+    Column("total", BigInteger, nullable=False),
+)

@@ -11,11 +11,13 @@ from adapters.cooperative import cooperative_runner
 from adapters.database_url import normalize_database_url
 from adapters.engine import bound_postgres_waits
 from adapters.memory import in_memory_uow_factory
+from adapters.name_buckets import BALANCE_INTERVAL_S
+from adapters.name_buckets import balance as balance_name_ranges
 from adapters.schema import upgrade_to_head
 from adapters.sql import check_database, create_engine_for
 from adapters.unit_of_work import sql_uow_factory
 from entrypoints.config import Settings
-from entrypoints.http.app import ENDPOINT_THREADS, Runner, create_app
+from entrypoints.http.app import ENDPOINT_THREADS, Maintenance, Runner, create_app
 from entrypoints.http.resources import UnitOfWorkFactory
 
 
@@ -49,7 +51,16 @@ def build_app(settings: Settings) -> Starlette:
     # cast: the adapters' `users` is their concrete repository, which mypy does not accept
     # for the protocol's mutable `users: UserRepository` attribute.
     uow_factory = cast(UnitOfWorkFactory, sql_uow_factory(engine))
-    return create_app(uow_factory, readiness, cors_origins=settings.cors_origins, run=run)
+    # The name ranges of offset pages (adapters.name_buckets), kept balanced as users come
+    # and go; the first round splits the one range a new or migrated database starts with.
+    maintenance = Maintenance(lambda: balance_name_ranges(engine), BALANCE_INTERVAL_S)
+    return create_app(
+        uow_factory,
+        readiness,
+        cors_origins=settings.cors_origins,
+        run=run,
+        maintenance=maintenance,
+    )
 
 
 def build_memory_app(settings: Settings | None = None) -> Starlette:

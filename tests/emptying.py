@@ -6,7 +6,8 @@ from sqlalchemy import Engine, text
 
 
 def empty_database(engine: Engine) -> None:
-    """Every user and search key gone, ids restarted, the sharded count rows back at zero."""
+    """Every user and search key gone, ids restarted, the sharded count rows back at zero,
+    one empty name range."""
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("TRUNCATE users, user_search_keys RESTART IDENTITY"))
@@ -15,3 +16,6 @@ def empty_database(engine: Engine) -> None:
             connection.execute(text("DELETE FROM user_search_keys"))
             connection.execute(text("DELETE FROM sqlite_sequence WHERE name = 'users'"))
         connection.execute(text("UPDATE user_counts SET total = 0"))
+        # TRUNCATE fires no row trigger: the name ranges back to the one empty range.
+        connection.execute(text("DELETE FROM name_buckets WHERE lower_key <> ''"))
+        connection.execute(text("UPDATE name_buckets SET total = 0"))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Final
 
 import anyio.to_thread
+import attrs
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -45,6 +47,7 @@ COLLECTION_METHODS = ["GET", "POST"]
 ITEM_METHODS = ["GET", "PATCH", "DELETE"]
 
 
+Lifespan = Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]
 Endpoint = Callable[[Request], Response]
 AsyncEndpoint = Callable[[Request], Awaitable[Response]]
 
@@ -96,12 +99,41 @@ def api_routes(
     ]
 
 
-@contextlib.asynccontextmanager
-async def _lifespan(app: Starlette) -> AsyncIterator[None]:
-    anyio.to_thread.current_default_thread_limiter().total_tokens = ENDPOINT_THREADS
-    logger.info("users-service ready")
-    yield
-    logger.info("users-service stopping")
+@attrs.frozen
+class Maintenance:
+    """Upkeep of the storage the service runs at start and then every `every_s` seconds,
+    through the runner, beside the requests (the SQL adapter's name ranges, say). A round
+    that fails is logged and tried again at the next."""
+
+    task: Callable[[], object]
+    every_s: float
+
+
+async def _maintain(run: Runner, maintenance: Maintenance) -> None:
+    while True:
+        try:
+            await run(maintenance.task)
+        except Exception:  # logged, and tried again next round
+            logger.warning("storage maintenance failed; trying again later", exc_info=True)
+        await asyncio.sleep(maintenance.every_s)
+
+
+def _lifespan_for(run: Runner, maintenance: Maintenance | None) -> Lifespan:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = ENDPOINT_THREADS
+        upkeep = None if maintenance is None else asyncio.create_task(_maintain(run, maintenance))
+        logger.info("users-service ready")
+        try:
+            yield
+        finally:
+            logger.info("users-service stopping")
+            if upkeep is not None:
+                upkeep.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await upkeep
+
+    return lifespan
 
 
 def create_app(
@@ -110,12 +142,14 @@ def create_app(
     *,
     cors_origins: Sequence[str] = (),
     run: Runner = run_in_threadpool,
+    maintenance: Maintenance | None = None,
 ) -> Starlette:
     """The whole HTTP service over any unit-of-work factory (SQL in production, memory in tests).
 
     `readiness` raises StorageUnavailableError when the database does not answer (`/readyz`).
     CORS stays off unless `cors_origins` names the origins allowed to call the API. `run`
-    runs the endpoints that reach storage (Starlette's thread pool unless told otherwise).
+    runs the endpoints that reach storage (Starlette's thread pool unless told otherwise),
+    and `maintenance` while the app runs.
     """
     # One layer for the headers, the log and the body limit; with CORS, the body limit stays
     # inside CORS so that a refused body still carries the CORS headers.
@@ -136,5 +170,5 @@ def create_app(
         routes=[*api_routes(uow_factory, readiness, run), *webclient_routes()],
         middleware=middleware,
         exception_handlers=exception_handlers(),
-        lifespan=_lifespan,
+        lifespan=_lifespan_for(run, maintenance),
     )

@@ -184,7 +184,10 @@ def test_the_sqlite_search_index_follows_adds_changes_and_removes(sqlite_url: st
     ("change", "reported"),
     [
         ("DROP INDEX ix_user_search_keys_search_key_trgm", "ix_user_search_keys_search_key_trgm"),
-        ('ALTER TABLE users ALTER COLUMN name_key TYPE text COLLATE "default"', "name_key"),
+        (
+            'ALTER TABLE users ALTER COLUMN profession_key TYPE text COLLATE "default"',
+            "profession_key",
+        ),
         ("ALTER TABLE users ADD COLUMN nickname text", "nickname"),
     ],
 )

@@ -13,10 +13,15 @@ from typing import Any
 
 import psycopg2
 import pytest
+from sqlalchemy.dialects import postgresql
 
+from adapters import listing
+from adapters.compiled import CompiledStatement
 from adapters.schema import upgrade_to_head
+from adapters.sql import _find_statement
 from bench.seed import seed_postgresql
 from bench.sql_explain import page_sql
+from domain.queries import SortOrder, UserFilter
 
 pytestmark = pytest.mark.postgres
 
@@ -85,3 +90,50 @@ def test_every_other_sort_has_an_index_to_walk(seeded: Any, sort: str) -> None:
     plan = _plan(seeded, page_sql(seeded, sort))
     assert "Index Scan" in plan, plan
     assert "Seq Scan on users" not in plan, plan
+
+
+_SORTS = ["name", "-name", "age", "-age", "profession", "-website", "address", "-age,name"]
+
+
+def _generic_plan(
+    connection: Any, order: str, *, bounded: bool, backward: bool, offset: bool
+) -> str:
+    """The plan the service's connections use for this prepared page statement: generic
+    (adapters/engine.py sets plan_cache_mode), made without seeing any value."""
+    sort = SortOrder.parse(order)
+    statement = _find_statement(
+        listing.shape(UserFilter()), sort, backward, bounded, offset, counted=True
+    )
+    compiled = CompiledStatement(statement, postgresql.psycopg2.dialect())
+    prepared = compiled.prepared
+    assert prepared is not None
+    values = {"limit": 21, "offset": 5_000}
+    if bounded:
+        sample = {"age": 50, "id": 1}
+        edge = tuple(sample.get(key.field, "m") for key in sort.keys)
+        for position, value in enumerate(listing.edge_values(sort, edge)):
+            values[listing.edge_name(position)] = value
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        cursor.execute(prepared.prepare_sql)
+        try:
+            cursor.execute(
+                "EXPLAIN " + prepared.execute_sql, prepared.values(compiled.parameters(values))
+            )
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute(f"DEALLOCATE {prepared.name}")
+
+
+@pytest.mark.parametrize("order", _SORTS)
+@pytest.mark.parametrize(
+    ("bounded", "backward", "offset"),
+    [(False, False, False), (True, False, False), (True, True, False), (False, False, True)],
+    ids=["first page", "next page", "previous page", "offset page"],
+)
+def test_every_prepared_page_has_a_generic_plan_without_a_scan_of_users(
+    seeded: Any, order: str, bounded: bool, backward: bool, offset: bool
+) -> None:
+    plan = _generic_plan(seeded, order, bounded=bounded, backward=backward, offset=offset)
+    assert "Seq Scan on users" not in plan, plan
+    assert "Hash" not in plan, plan

@@ -1,0 +1,112 @@
+"""name_buckets: the count of users per range of the name key, kept by triggers.
+
+Revision ID: 0005_name_buckets
+Revises: 0004_name_sort_on_unique_index
+Create Date: 2026-11-26
+
+An offset page in name order finds the range holding its first row from these counts and
+walks only that range (adapters/name_buckets.py). Triggers on `users` move the counts with
+every insert, delete and change of name key, in the same transaction, whoever writes. The
+table starts as one range ('') holding every user; the service splits it as it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005_name_buckets"
+down_revision: str | Sequence[str] | None = "0004_name_sort_on_unique_index"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Written out rather than imported: a migration must not change when the code does.
+_FUNCTION = "users_name_buckets"
+
+
+def _bucket_of(key: str) -> str:
+    """The lower_key of the range holding `key`: the greatest lower_key not above it."""
+    return f"(SELECT max(lower_key) FROM name_buckets WHERE lower_key <= {key})"
+
+
+# PostgreSQL: one UPDATE for a rename, so two renames lock their ranges in the same order.
+_PG_FUNCTION = f"""
+CREATE FUNCTION {_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    UPDATE name_buckets SET total = total + 1 WHERE lower_key = {_bucket_of("NEW.name_key")};
+  ELSIF TG_OP = 'DELETE' THEN
+    UPDATE name_buckets SET total = total - 1 WHERE lower_key = {_bucket_of("OLD.name_key")};
+  ELSE
+    UPDATE name_buckets
+    SET total = total
+      + CASE WHEN lower_key = {_bucket_of("NEW.name_key")} THEN 1 ELSE 0 END
+      - CASE WHEN lower_key = {_bucket_of("OLD.name_key")} THEN 1 ELSE 0 END
+    WHERE lower_key IN ({_bucket_of("NEW.name_key")}, {_bucket_of("OLD.name_key")});
+  END IF;
+  RETURN NULL;
+END
+$$
+"""
+_PG_TRIGGERS = {
+    f"{_FUNCTION}_insert_delete": "AFTER INSERT OR DELETE ON users FOR EACH ROW",
+    f"{_FUNCTION}_update": (
+        "AFTER UPDATE OF name_key ON users FOR EACH ROW "
+        "WHEN (OLD.name_key IS DISTINCT FROM NEW.name_key)"
+    ),
+}
+_SQLITE_TRIGGERS = {
+    "name_buckets_insert": (
+        "AFTER INSERT ON users BEGIN UPDATE name_buckets SET total = total + 1 "
+        f"WHERE lower_key = {_bucket_of('new.name_key')}; END"
+    ),
+    "name_buckets_delete": (
+        "AFTER DELETE ON users BEGIN UPDATE name_buckets SET total = total - 1 "
+        f"WHERE lower_key = {_bucket_of('old.name_key')}; END"
+    ),
+    "name_buckets_update": (
+        "AFTER UPDATE OF name_key ON users WHEN old.name_key IS NOT new.name_key BEGIN "
+        "UPDATE name_buckets SET total = total - 1 "
+        f"WHERE lower_key = {_bucket_of('old.name_key')}; "
+        "UPDATE name_buckets SET total = total + 1 "
+        f"WHERE lower_key = {_bucket_of('new.name_key')}; END"
+    ),
+}
+
+
+def _key() -> sa.types.TypeEngine[str]:
+    return sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
+
+
+def _on_postgresql() -> bool:
+    return op.get_context().dialect.name == "postgresql"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "name_buckets",
+        sa.Column("lower_key", _key(), primary_key=True),
+        sa.Column("total", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("lower_key", name=op.f("pk_name_buckets")),
+    )
+    op.execute("INSERT INTO name_buckets (lower_key, total) SELECT '', count(*) FROM users")
+    if _on_postgresql():
+        op.execute(_PG_FUNCTION)
+        for name, when in _PG_TRIGGERS.items():
+            op.execute(f"CREATE TRIGGER {name} {when} EXECUTE FUNCTION {_FUNCTION}()")
+        return
+    for name, body in _SQLITE_TRIGGERS.items():
+        op.execute(f"CREATE TRIGGER {name} {body}")
+
+
+def downgrade() -> None:
+    if _on_postgresql():
+        for name in _PG_TRIGGERS:
+            op.execute(f"DROP TRIGGER {name} ON users")
+        op.execute(f"DROP FUNCTION {_FUNCTION}()")
+    else:
+        for name in _SQLITE_TRIGGERS:
+            op.execute(f"DROP TRIGGER {name}")
+    op.drop_table("name_buckets")
