@@ -2,18 +2,21 @@
 
 An OFFSET walks every row it skips: page 1,000 of 20 walked 19,980 index entries, 1-4 ms of
 PostgreSQL's CPU per request. `name_buckets` counts the users per range of the name key,
-exactly, in the same transaction as every write (migration 0005's triggers). An offset page
-sums the counts in key order to find the range its first row is in, then walks from that
-range's lower key only the rows of the range it skips: O(sqrt(N)) rows and counts instead
-of N. The page is the same as the plain OFFSET's, in one statement and so
-in one snapshot; the contract suite compares it with the in-memory adapter.
+exactly, in the same transaction as every write (migration 0005's triggers; on PostgreSQL
+the triggers append each change to `name_bucket_changes`, which `fold` moves into the counts
+every UPKEEP_INTERVAL_S, so that concurrent writers never queue on a shared count row). An
+offset page sums the counts and the changes not folded yet in key order, finds the range
+its first row is in, and walks from that range's lower key only the rows of the range it
+skips: O(sqrt(N)) rows and counts instead of N. The page is the same as the plain OFFSET's,
+in one statement and so in one snapshot; tests/contract/test_name_ranges.py checks it.
 
 The ranges only decide the speed. `balance` splits a range holding more than twice the
 target size (target_size: about 4 sqrt(N)) into ranges of the target size, and merges
-neighbours that hold less than the target together. It
-takes a lock that waits for the writers in progress and holds off new ones (PostgreSQL:
-SHARE on `users`, a few milliseconds per range split; SQLite: the write lock), so the counts
-it writes are exact. The service runs it at start and then every BALANCE_INTERVAL_S.
+neighbours that hold less than the target together. It takes a lock that waits for the
+writers in progress and holds off new ones (PostgreSQL: SHARE on `users`, a few
+milliseconds per range split; SQLite: the write lock), so the counts it writes are exact.
+The service runs `upkeep` (fold, then balance when a look at the counts finds a range too
+large or two too small) at start and then every UPKEEP_INTERVAL_S.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any, Final
 from sqlalchemy import BigInteger, Connection, Engine, bindparam, cast, func, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
-from adapters.tables import name_buckets, users
+from adapters.tables import name_bucket_changes, name_buckets, users
 
 logger = logging.getLogger("users_service.name_buckets")
 
@@ -38,8 +41,9 @@ MIN_BUCKET: Final = 256
 #: on average, the cheapest size is near 2.7 sqrt(N); 4 sqrt(N) walks at most 8 sqrt(N) rows
 #: (8,000 of a million) and sums 250 counts.
 SIZE_PER_ROOT: Final = 4
-#: Seconds between two balancing rounds of a running service.
-BALANCE_INTERVAL_S: Final = 60.0
+#: Seconds between two rounds of upkeep (fold, then balance if needed) of a running service:
+#: the changes a read must add up stay about a second's writes.
+UPKEEP_INTERVAL_S: Final = 1.0
 #: How long a balancing round waits for writers in progress before giving up until the
 #: next round: new writes wait behind it meanwhile.
 LOCK_WAIT_MS: Final = 500
@@ -52,12 +56,22 @@ def target_size(users_total: int) -> int:
 def skip_to(offset: Any) -> tuple[ColumnElement[bool], ColumnElement[int]]:
     """For name order: a condition starting the walk at the range holding row `offset` (from
     0), and how many rows of the walk to skip after it. `offset` is a bound parameter."""
-    before = cast(
-        func.sum(name_buckets.c.total).over(order_by=name_buckets.c.lower_key)
-        - name_buckets.c.total,
-        BigInteger,
-    ).label("before")
-    ranked = select(name_buckets.c.lower_key, before).subquery("ranked")
+    pending = (
+        select(name_bucket_changes.c.lower_key, func.sum(name_bucket_changes.c.delta).label("d"))
+        .group_by(name_bucket_changes.c.lower_key)
+        .subquery("pending")
+    )
+    held = name_buckets.c.total + func.coalesce(pending.c.d, 0)
+    before = cast(func.sum(held).over(order_by=name_buckets.c.lower_key) - held, BigInteger).label(
+        "before"
+    )
+    ranked = (
+        select(name_buckets.c.lower_key, before)
+        .select_from(
+            name_buckets.outerjoin(pending, pending.c.lower_key == name_buckets.c.lower_key)
+        )
+        .subquery("ranked")
+    )
     edge = (
         select(ranked.c.lower_key, ranked.c.before)
         .where(ranked.c.before <= offset)
@@ -87,11 +101,33 @@ _ADD = text("INSERT INTO name_buckets (lower_key, total) VALUES (:lower, :total)
 _DROP = text("DELETE FROM name_buckets WHERE lower_key = :lower")
 _DROP_ALL = text("DELETE FROM name_buckets WHERE lower_key <> ''")
 _COUNT_ALL = text("SELECT count(*) FROM users")
+#: PostgreSQL: the changes this snapshot sees, moved into the counts in one statement.
+_FOLD = text(
+    "WITH moved AS (DELETE FROM name_bucket_changes RETURNING lower_key, delta), "
+    "summed AS (SELECT lower_key, sum(delta) AS delta FROM moved GROUP BY lower_key) "
+    "UPDATE name_buckets SET total = name_buckets.total + summed.delta FROM summed "
+    "WHERE name_buckets.lower_key = summed.lower_key"
+)
 _TOUCH = text("UPDATE name_buckets SET total = total WHERE lower_key = ''")
 
 
 #: The target size of a range for a number of users.
 Sizing = Callable[[int], int]
+
+
+def upkeep(engine: Engine) -> None:
+    """What the service runs every UPKEEP_INTERVAL_S: fold, then balance if needed."""
+    fold(engine)
+    balance(engine)
+
+
+def fold(engine: Engine) -> None:
+    """Moves the appended changes (PostgreSQL) into the counts. No lock: writers go on
+    appending, and a read sees the changes either still appended or already counted."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as connection, connection.begin():
+        connection.execute(_FOLD)
 
 
 def balance(engine: Engine, sizing: Sizing = target_size) -> int:
@@ -153,6 +189,9 @@ def _lock_out_writers(connection: Connection) -> None:
         # on. lock_timeout: new writes queue behind a waiting lock request; give up instead.
         connection.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_WAIT_MS}")
         connection.exec_driver_sql("LOCK TABLE users IN SHARE MODE")
+        # And no fold beside: this one folds every change first.
+        connection.exec_driver_sql("LOCK TABLE name_buckets IN EXCLUSIVE MODE")
+        connection.execute(_FOLD)
     else:
         # The first write of the transaction takes SQLite's one write lock.
         connection.execute(_TOUCH)

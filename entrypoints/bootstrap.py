@@ -11,8 +11,8 @@ from adapters.cooperative import cooperative_runner
 from adapters.database_url import normalize_database_url
 from adapters.engine import bound_postgres_waits
 from adapters.memory import in_memory_uow_factory
-from adapters.name_buckets import BALANCE_INTERVAL_S
-from adapters.name_buckets import balance as balance_name_ranges
+from adapters.name_buckets import UPKEEP_INTERVAL_S
+from adapters.name_buckets import upkeep as name_ranges_upkeep
 from adapters.schema import upgrade_to_head
 from adapters.sql import check_database, create_engine_for
 from adapters.unit_of_work import sql_uow_factory
@@ -51,9 +51,10 @@ def build_app(settings: Settings) -> Starlette:
     # cast: the adapters' `users` is their concrete repository, which mypy does not accept
     # for the protocol's mutable `users: UserRepository` attribute.
     uow_factory = cast(UnitOfWorkFactory, sql_uow_factory(engine))
-    # The name ranges of offset pages (adapters.name_buckets), kept balanced as users come
-    # and go; the first round splits the one range a new or migrated database starts with.
-    maintenance = Maintenance(lambda: balance_name_ranges(engine), BALANCE_INTERVAL_S)
+    # The counted name ranges of offset pages (adapters.name_buckets): changes folded in and
+    # ranges kept balanced as users come and go; the first round splits the one range a new
+    # or migrated database starts with.
+    maintenance = Maintenance(lambda: name_ranges_upkeep(engine), UPKEEP_INTERVAL_S)
     return create_app(
         uow_factory,
         readiness,

@@ -18,4 +18,5 @@ def empty_database(engine: Engine) -> None:
         connection.execute(text("UPDATE user_counts SET total = 0"))
         # TRUNCATE fires no row trigger: the name ranges back to the one empty range.
         connection.execute(text("DELETE FROM name_buckets WHERE lower_key <> ''"))
+        connection.execute(text("DELETE FROM name_bucket_changes"))
         connection.execute(text("UPDATE name_buckets SET total = 0"))

@@ -8,6 +8,7 @@ sends them (bench.sql_explain.page_sql).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -136,4 +137,4 @@ def test_every_prepared_page_has_a_generic_plan_without_a_scan_of_users(
 ) -> None:
     plan = _generic_plan(seeded, order, bounded=bounded, backward=backward, offset=offset)
     assert "Seq Scan on users" not in plan, plan
-    assert "Hash" not in plan, plan
+    assert re.search(r"Hash (\w+ )?Join", plan) is None, plan
