@@ -2,9 +2,10 @@
 
 An OFFSET walks every row it skips: page 1,000 of 20 walked 19,980 index entries, 1-4 ms of
 PostgreSQL's CPU per request. `name_buckets` counts the users per range of the name key,
-exactly, in the same transaction as every write (migration 0005's triggers; on PostgreSQL
-the triggers append each change to `name_bucket_changes`, which `fold` moves into the counts
-every UPKEEP_INTERVAL_S, so that concurrent writers never queue on a shared count row). An
+exactly, in the same transaction as every write (SQLite: migration 0005's triggers; on
+PostgreSQL each write appends its change to `name_bucket_changes`, which `fold` moves into
+the counts every UPKEEP_INTERVAL_S, so that concurrent writers never queue on a shared count
+row: the service's insert and delete statements carry it, a rename trigger the rest). An
 offset page sums the counts and the changes not folded yet in key order, finds the range
 its first row is in, and walks from that range's lower key only the rows of the range it
 skips: O(sqrt(N)) rows and counts instead of N. The page is the same as the plain OFFSET's,
@@ -27,7 +28,20 @@ import math
 from collections.abc import Callable
 from typing import Any, Final
 
-from sqlalchemy import BigInteger, Connection, Engine, bindparam, cast, func, select, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    SmallInteger,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.tables import name_bucket_changes, name_buckets, users
@@ -84,6 +98,20 @@ def skip_to(offset: Any) -> tuple[ColumnElement[bool], ColumnElement[int]]:
 
 
 OFFSET: Final = bindparam("offset", type_=BigInteger)
+
+
+def count_change(name_key: Any, delta: int, source: Any) -> Insert:
+    """PostgreSQL: appends `delta` for the range holding `name_key` (a column of `source`):
+    the adapter's insert and delete statements carry it (renames: migration 0005's trigger)."""
+    lower = (
+        select(func.max(name_buckets.c.lower_key))
+        .where(name_buckets.c.lower_key <= name_key)
+        .scalar_subquery()
+    )
+    return insert(name_bucket_changes).from_select(
+        ["lower_key", "delta"], select(lower, literal(delta, SmallInteger)).select_from(source)
+    )
+
 
 _RANGES = text("SELECT lower_key, total FROM name_buckets ORDER BY lower_key")
 _COUNT_FROM = text("SELECT count(*) FROM users WHERE name_key >= :lower")

@@ -112,9 +112,11 @@ _REKEY: Final = (
 )
 
 
-def _counted(rows: Any, delta: int, *also: Any) -> Select[Any]:
-    """`rows` (a CTE of a data-modifying statement returning ids) with the user counter's
-    shard of each moved by `delta`, and the data-modifying CTEs `also`, in one statement."""
+def _counted(rows: Any, delta: int, returned: Any, *also: Any) -> Select[Any]:
+    """`rows` (a CTE of a data-modifying statement returning ids and name keys) with the
+    user counter's shard of each moved by `delta`, the change of its name range's count
+    appended (adapters/name_buckets.py), and the data-modifying CTEs `also`, in one
+    statement returning the `returned` columns of `rows`."""
     shard = select(rows.c.id % COUNT_SHARDS).scalar_subquery()
     counter = (
         update(user_counts)
@@ -122,17 +124,18 @@ def _counted(rows: Any, delta: int, *also: Any) -> Select[Any]:
         .values(total=user_counts.c.total + delta)
         .cte("counted")
     )
-    return select(*rows.c).add_cte(counter, *also)
+    ranged = name_buckets.count_change(rows.c.name_key, delta, rows).cte("ranged")
+    return select(*(rows.c[column.name] for column in returned)).add_cte(counter, ranged, *also)
 
 
 def _insert_combined() -> Select[Any]:
-    added = _INSERT.cte("added")
+    added = _INSERT.returning(users.c.name_key).cte("added")
     searchable = (
         insert(user_search_keys)
         .from_select(["user_id", "search_key"], select(added.c.id, bindparam("new_search_key")))
         .cte("searchable")
     )
-    return _counted(added, +1, searchable)
+    return _counted(added, +1, _USER_COLUMNS, searchable)
 
 
 _INSERT_COMBINED: Final = _insert_combined()
@@ -228,13 +231,13 @@ def _remove_statement(versioned: bool) -> ReturningDelete[Any]:
 
 @lru_cache(maxsize=2)
 def _remove_combined(versioned: bool) -> Select[Any]:
-    removed = _remove_statement(versioned).cte("removed")
+    removed = _remove_statement(versioned).returning(users.c.name_key).cte("removed")
     unsearchable = (
         delete(user_search_keys)
         .where(user_search_keys.c.user_id.in_(select(removed.c.id)))
         .cte("unsearchable")
     )
-    return _counted(removed, -1, unsearchable)
+    return _counted(removed, -1, (users.c.id,), unsearchable)
 
 
 def _to_user(row: Row) -> User:

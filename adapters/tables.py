@@ -139,9 +139,11 @@ user_counts = Table(
 
 #: Users per range of the name key: the row with lower_key L counts the users whose name key
 #: is at least L and below the next row's lower_key (the row '' starts the first range),
-#: plus its rows in name_bucket_changes. Kept exact by triggers on `users` (migration 0005,
-#: not in `metadata`); the ranges are split and merged, and the changes folded in, by
-#: adapters/name_buckets.py. An offset page in name order sums the counts to find
+#: plus its rows in name_bucket_changes. Kept exact by the service's writes (migration 0005:
+#: triggers on SQLite; on PostgreSQL the insert and delete statements and a rename trigger);
+#: the ranges are split and merged, and the changes folded in, by adapters/name_buckets.py.
+#: As with user_counts, rows written outside the service must keep these in step, or be
+#: followed by name_buckets.rebuild. An offset page in name order sums the counts to find
 #: the range its first row is in, and walks only that range (about sqrt(N) rows) instead of
 #: every row it skips.
 name_buckets = Table(
@@ -150,8 +152,8 @@ name_buckets = Table(
     Column("lower_key", key_type(), primary_key=True),
     Column("total", BigInteger, nullable=False),
 )
-#: Changes of the counts not folded into name_buckets yet (PostgreSQL's triggers append here
-#: rather than queue on a shared count row; SQLite's move the counts directly).
+#: Changes of the counts not folded into name_buckets yet (PostgreSQL's writes append here
+#: rather than queue on a shared count row; SQLite's triggers move the counts directly).
 name_bucket_changes = Table(
     "name_bucket_changes",
     metadata,

@@ -7,8 +7,8 @@ PostgreSQL: the secondary indexes and the name key's unique constraint are taken
 definitions read back from the catalogue, so they come back exactly as the migration made
 them), the rows stream in with COPY while Python generates them, the search keys are
 filled from them, the indexes are rebuilt, `user_counts` is set from the table itself and
-the tables are vacuumed and analysed, with the name range triggers off during the load. The
-ranges are counted and balanced afterwards, on both databases.
+the tables are vacuumed and analysed. The name ranges are counted from the rows and
+balanced afterwards, on both databases.
 SQLite: one transaction of executemany. Either way the table must be empty before.
 """
 
@@ -90,15 +90,12 @@ def seed_postgresql(url: str, count: int, *, seed: int = 20261125) -> Counts:
                 cursor.execute(f'DROP INDEX "{name}"')
             for name, _ in uniques:
                 cursor.execute(f'ALTER TABLE users DROP CONSTRAINT "{name}"')
-            # The name range triggers would run once per row: counted at the end instead.
-            cursor.execute("ALTER TABLE users DISABLE TRIGGER USER")
             cursor.copy_expert(
                 f"COPY users ({', '.join(COLUMNS)}) FROM STDIN",
                 _CopyStream(users(count, seed=seed, now=_now(), counts=counts)),
                 size=1 << 16,
             )
             cursor.execute(search_keys_sql("%(separator)s"), {"separator": SEARCH_SEPARATOR})
-            cursor.execute("ALTER TABLE users ENABLE TRIGGER USER")
             for name, definition in uniques:
                 cursor.execute(f'ALTER TABLE users ADD CONSTRAINT "{name}" {definition}')
             for _, definition in indexes:

@@ -5,10 +5,11 @@ Revises: 0004_name_sort_on_unique_index
 Create Date: 2026-11-26
 
 An offset page in name order finds the range holding its first row from these counts and
-walks only that range (adapters/name_buckets.py). Triggers on `users` move the counts with
-every insert, delete and change of name key, in the same transaction, whoever writes: on
-SQLite directly, on PostgreSQL as rows of name_bucket_changes that the service folds into
-the counts (a read adds the ones not folded yet). The table starts as one range ('')
+walks only that range (adapters/name_buckets.py). On SQLite, triggers on `users` move the
+counts with every insert, delete and change of name key. On PostgreSQL the changes are
+appended to name_bucket_changes, which the service folds into the counts (a read adds the
+ones not folded yet): by the service's own insert and delete statements, and by a trigger
+for a change of name key. The table starts as one range ('')
 holding every user; the service splits it as it runs.
 """
 
@@ -49,8 +50,10 @@ BEGIN
 END
 $$
 """
+# Inserts and deletes through the service append their change in the same statement
+# (adapters/sql.py: a trigger cost PostgreSQL about 18 us more per POST); a rename needs the
+# old key, which only a trigger sees reliably under concurrent renames.
 _PG_TRIGGERS = {
-    f"{_FUNCTION}_insert_delete": "AFTER INSERT OR DELETE ON users FOR EACH ROW",
     f"{_FUNCTION}_update": (
         "AFTER UPDATE OF name_key ON users FOR EACH ROW "
         "WHEN (OLD.name_key IS DISTINCT FROM NEW.name_key)"
