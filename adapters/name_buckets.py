@@ -22,7 +22,6 @@ large or two too small) at start and then every UPKEEP_INTERVAL_S.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 from collections.abc import Callable
@@ -114,6 +113,11 @@ def count_change(name_key: Any, delta: int, source: Any) -> Insert:
 
 
 _RANGES = text("SELECT lower_key, total FROM name_buckets ORDER BY lower_key")
+#: The counts folded so far (the changes not folded yet are a second's writes at most).
+_SHAPE = text(
+    "SELECT sum(total), max(total), min(pair) FROM (SELECT total, total + lead(total) "
+    "OVER (ORDER BY lower_key) AS pair FROM name_buckets) AS ranges"
+)
 _COUNT_FROM = text("SELECT count(*) FROM users WHERE name_key >= :lower")
 _COUNT_BETWEEN = text("SELECT count(*) FROM users WHERE name_key >= :lower AND name_key < :upper")
 #: Every `size`-th key of a range after its first: the lower keys of the ranges it splits into.
@@ -164,36 +168,39 @@ def balance(engine: Engine, sizing: Sizing = target_size) -> int:
     no lock when a look at the counts finds nothing to do."""
     with engine.connect() as connection:
         with connection.begin():
-            unbalanced = _unbalanced(_ranges(connection), sizing)
+            unbalanced = _unbalanced(connection, sizing)
         if not unbalanced:
             return 0
         with connection.begin():
-            _lock_out_writers(connection)
+            lock_out_writers(connection)
             return _balance_locked(connection, sizing)
 
 
 def rebuild(engine: Engine, sizing: Sizing = target_size) -> int:
-    """Counts every range again from `users` (one range holding all, then balanced): for a
-    database loaded with the triggers disabled (bench.seed), or to repair one."""
+    """Counts every range again from `users` (one range holding all, then balanced): after
+    rows were written outside the service (adapters/counts.py), or to repair."""
     with engine.connect() as connection, connection.begin():
-        _lock_out_writers(connection)
-        connection.execute(_DROP_ALL)
-        connection.execute(
-            _SET, {"lower": "", "total": connection.execute(_COUNT_ALL).scalar_one()}
-        )
-        return _balance_locked(connection, sizing)
+        lock_out_writers(connection)
+        return rebuild_locked(connection, sizing)
+
+
+def rebuild_locked(connection: Connection, sizing: Sizing = target_size) -> int:
+    """rebuild, in a transaction that holds lock_out_writers."""
+    connection.execute(_DROP_ALL)
+    connection.execute(_SET, {"lower": "", "total": connection.execute(_COUNT_ALL).scalar_one()})
+    return _balance_locked(connection, sizing)
 
 
 def _ranges(connection: Connection) -> list[tuple[str, int]]:
     return [(str(lower), int(total)) for lower, total in connection.execute(_RANGES)]
 
 
-def _unbalanced(ranges: list[tuple[str, int]], sizing: Sizing) -> bool:
-    size = sizing(sum(total for _, total in ranges))
-    pairs = itertools.pairwise(ranges)
-    return any(total > 2 * size for _, total in ranges) or any(
-        a + b < size for (_, a), (_, b) in pairs
-    )
+def _unbalanced(connection: Connection, sizing: Sizing) -> bool:
+    """Whether a range holds more than twice the target or two neighbours less than it
+    together; one row from the database, as the service asks every second."""
+    users, largest, smallest_pair = connection.execute(_SHAPE).one()
+    size = sizing(int(users or 0))
+    return int(largest or 0) > 2 * size or (smallest_pair is not None and int(smallest_pair) < size)
 
 
 def _balance_locked(connection: Connection, sizing: Sizing) -> int:
@@ -209,7 +216,9 @@ def _balance_locked(connection: Connection, sizing: Sizing) -> int:
     return changed
 
 
-def _lock_out_writers(connection: Connection) -> None:
+def lock_out_writers(connection: Connection) -> None:
+    """Waits for the writers in progress and holds off new ones until the transaction ends;
+    folds every change appended so far (PostgreSQL)."""
     if connection.dialect.name == "postgresql":
         # SHARE waits for every transaction that has written users and keeps new writes
         # waiting until commit; those then see the new ranges (a statement's snapshot is

@@ -6,9 +6,9 @@
 PostgreSQL: the secondary indexes and the name key's unique constraint are taken off (their
 definitions read back from the catalogue, so they come back exactly as the migration made
 them), the rows stream in with COPY while Python generates them, the search keys are
-filled from them, the indexes are rebuilt, `user_counts` is set from the table itself and
-the tables are vacuumed and analysed. The name ranges are counted from the rows and
-balanced afterwards, on both databases.
+filled from them, the indexes are rebuilt and the tables vacuumed and analysed. On both
+databases `user_counts` and the name ranges are then counted from the rows
+(adapters/counts.py).
 SQLite: one transaction of executemany. Either way the table must be empty before.
 """
 
@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 
 import psycopg2
 
-from adapters import name_buckets
+from adapters.counts import recount
 from adapters.database_url import normalize_database_url
 from adapters.engine import create_engine_for
-from adapters.tables import COUNT_SHARDS, SEARCH_SEPARATOR
+from adapters.tables import SEARCH_SEPARATOR
 from bench.data import COLUMNS, Counts, search_keys_sql, users
 
 
@@ -100,10 +100,6 @@ def seed_postgresql(url: str, count: int, *, seed: int = 20261125) -> Counts:
                 cursor.execute(f'ALTER TABLE users ADD CONSTRAINT "{name}" {definition}')
             for _, definition in indexes:
                 cursor.execute(definition)
-            cursor.execute(
-                "UPDATE user_counts SET total = coalesce(("
-                f"SELECT count(*) FROM users WHERE id % {COUNT_SHARDS} = user_counts.shard), 0)"
-            )
         connection.commit()
         connection.autocommit = True
         with connection.cursor() as cursor:
@@ -112,15 +108,15 @@ def seed_postgresql(url: str, count: int, *, seed: int = 20261125) -> Counts:
             cursor.execute("VACUUM ANALYZE user_counts")
     finally:
         connection.close()
-    _count_name_ranges(url)
+    _recount(url)
     return counts
 
 
-def _count_name_ranges(url: str) -> None:
-    """name_buckets from the loaded rows, split into balanced ranges (adapters/name_buckets)."""
+def _recount(url: str) -> None:
+    """user_counts and the name ranges from the loaded rows (adapters/counts.py)."""
     engine = create_engine_for(url)
     try:
-        name_buckets.rebuild(engine)
+        recount(engine)
     finally:
         engine.dispose()
 
@@ -144,15 +140,11 @@ def seed_sqlite(url: str, count: int, *, seed: int = 20261125) -> Counts:
             ),
         )
         connection.execute(search_keys_sql("?1"), (SEARCH_SEPARATOR,))
-        connection.execute(
-            "UPDATE user_counts SET total = coalesce(("
-            f"SELECT count(*) FROM users WHERE id % {COUNT_SHARDS} = user_counts.shard), 0)"
-        )
         connection.execute("COMMIT")
         connection.execute("ANALYZE")
     finally:
         connection.close()
-    _count_name_ranges(url)
+    _recount(url)
     return counts
 
 

@@ -8,8 +8,9 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
 from adapters.cooperative import cooperative_runner
+from adapters.counts import recount as recount_users
 from adapters.database_url import normalize_database_url
-from adapters.engine import bound_postgres_waits
+from adapters.engine import bound_postgres_waits, storage_errors
 from adapters.memory import in_memory_uow_factory
 from adapters.name_buckets import UPKEEP_INTERVAL_S
 from adapters.name_buckets import upkeep as name_ranges_upkeep
@@ -27,6 +28,19 @@ def migrate(database_url: str) -> None:
     Raises ValueError for an unsupported URL, StorageUnavailableError when unreachable.
     """
     upgrade_to_head(normalize_database_url(database_url))
+
+
+def recount(database_url: str) -> None:
+    """The user total and the name ranges counted from `users` (adapters/counts.py).
+
+    Raises StorageUnavailableError when the database cannot be reached.
+    """
+    engine = create_engine_for(normalize_database_url(database_url))
+    try:
+        with storage_errors():
+            recount_users(engine)
+    finally:
+        engine.dispose()
 
 
 def build_app(settings: Settings) -> Starlette:

@@ -1,4 +1,4 @@
-"""The `users-service` command: `serve` and `migrate`."""
+"""The `users-service` command: `serve`, `migrate` and `recount`."""
 
 from __future__ import annotations
 
@@ -97,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     _database_flag(migrate)
+    recount = commands.add_parser(
+        "recount",
+        help="count the user total and the name ranges again from the users table "
+        "(after rows were written outside the service) and exit",
+        epilog=_EPILOG,
+        formatter_class=formatter,
+    )
+    _database_flag(recount)
     return parser
 
 
@@ -147,6 +155,22 @@ def _migrate(settings: Settings) -> int:
         logger.error("the database cannot be reached; is it running and the URL right?")
         return 1
     logger.info("the database schema is at the newest version")
+    return 0
+
+
+def _recount(settings: Settings) -> int:
+    from domain.errors import StorageUnavailableError
+    from entrypoints import bootstrap
+
+    status = _migrate(settings)
+    if status:
+        return status
+    try:
+        bootstrap.recount(settings.database_url)
+    except StorageUnavailableError:
+        logger.error("the database cannot be reached; is it running and the URL right?")
+        return 1
+    logger.info("the user total and the name ranges are counted from the users table")
     return 0
 
 
@@ -209,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.config.dictConfig(log_config(settings.log_level))
     if args.command == "serve":
         return _serve(settings)
+    if args.command == "recount":
+        return _recount(settings)
     return _migrate(settings)
 
 
