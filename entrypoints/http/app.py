@@ -110,11 +110,18 @@ class Maintenance:
 
 
 async def _maintain(run: Runner, maintenance: Maintenance) -> None:
+    failing = False
     while True:
         try:
             await run(maintenance.task)
-        except Exception:  # logged, and tried again next round
-            logger.warning("storage maintenance failed; trying again later", exc_info=True)
+        except Exception:  # tried again next round; logged once per outage, not every round
+            if not failing:
+                logger.warning("storage maintenance failed; trying again", exc_info=True)
+            failing = True
+        else:
+            if failing:
+                logger.info("storage maintenance works again")
+            failing = False
         await asyncio.sleep(maintenance.every_s)
 
 

@@ -3,10 +3,12 @@ failures; over SQL the wiring balances the name ranges with it."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
@@ -23,21 +25,26 @@ def _wait_for(condition: threading.Event, seconds: float = 5) -> bool:
     return condition.wait(seconds)
 
 
-def test_maintenance_runs_at_start_and_again_after_a_failure() -> None:
+def test_maintenance_runs_at_start_and_again_after_failures_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     calls: list[float] = []
-    twice = threading.Event()
+    recovered = threading.Event()
 
     def upkeep() -> None:
         calls.append(time.monotonic())
-        if len(calls) >= 2:
-            twice.set()
-        if len(calls) == 1:
+        if len(calls) >= 4:
+            recovered.set()
+        if len(calls) <= 3:
             raise RuntimeError("the database went away")
 
-    app = create_app(in_memory_uow_factory(), maintenance=Maintenance(upkeep, 0.05))  # type: ignore[arg-type]
-    with TestClient(app) as client:
-        assert _wait_for(twice)
+    app = create_app(in_memory_uow_factory(), maintenance=Maintenance(upkeep, 0.02))  # type: ignore[arg-type]
+    with caplog.at_level(logging.INFO, logger="users_service.app"), TestClient(app) as client:
+        assert _wait_for(recovered)
         assert client.get("/healthz").status_code == 200
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages.count("storage maintenance failed; trying again") == 1
+    assert "storage maintenance works again" in messages
     count = len(calls)
     time.sleep(0.2)
     assert len(calls) == count  # stopped with the app
