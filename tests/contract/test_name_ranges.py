@@ -199,3 +199,19 @@ def test_pages_count_the_changes_not_folded_yet(request: pytest.FixtureRequest, 
         assert [user.name for user in page] == expected[offset : offset + 2], offset
     name_buckets.fold(engine)
     assert _problems(engine) == []
+
+
+@pytest.mark.parametrize("kind", SQL_ADAPTERS)
+def test_a_balancing_round_cuts_a_bounded_number_of_ranges(
+    request: pytest.FixtureRequest, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uow_factory, engine, _ = _store_of(request, kind, 40)
+    monkeypatch.setattr(name_buckets, "CUTS_PER_ROUND", 3)
+    rounds = []
+    while changed := name_buckets.balance(engine, lambda _total: 4):
+        rounds.append(changed)
+        assert _problems(engine) == []
+    assert rounds == [3, 3, 3]  # 10 ranges of 4 users, 3 cuts a round
+    with uow_factory() as uow:
+        page = uow.users.find(UserFilter(), NAME_ORDER, limit=3, offset=37)
+    assert [user.name for user in page] == ["user 37", "user 38", "user 39"]
