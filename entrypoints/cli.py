@@ -175,8 +175,14 @@ def _recount(settings: Settings) -> int:
 
 
 def _stop_quietly(signum: int, frame: object) -> None:
-    """Uvicorn re-raises the signal that stopped it once it has shut down cleanly; landing
-    here instead of the default handler lets the command exit with status 0."""
+    """SIGTERM or SIGINT outside uvicorn's own handling: exit now, with status 0.
+
+    Before uvicorn listens for signals (migrating, building the app), this stops the
+    start-up (a handler that returned would leave the signal ignored and the process
+    running). After a clean shutdown uvicorn raises the signal that stopped it again, and
+    this turns it into status 0 instead of death by the signal.
+    """
+    raise SystemExit(0)
 
 
 def _serve(settings: Settings) -> int:
@@ -184,6 +190,8 @@ def _serve(settings: Settings) -> int:
 
     from entrypoints import bootstrap
 
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, _stop_quietly)
     status = _migrate(settings)
     if status:
         return status
@@ -201,8 +209,6 @@ def _serve(settings: Settings) -> int:
         # costs a header per response.
         "server_header": False,
     }
-    for stop in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(stop, _stop_quietly)
     if settings.workers == 1:
         uvicorn.run(bootstrap.build_app(settings), **options)
     else:

@@ -160,6 +160,20 @@ def test_serve_defaults_to_users_db_in_the_working_folder(tmp_path: Path) -> Non
         process.communicate(timeout=15)
 
 
+@pytest.mark.parametrize("delay", [0.0, 0.15, 0.3, 0.45, 0.6, 0.9])
+def test_sigterm_at_any_moment_of_start_up_stops_serve(tmp_path: Path, delay: float) -> None:
+    """Migrating, building the app or starting uvicorn: a SIGTERM is never swallowed."""
+    server = Server(f"sqlite:///{tmp_path / 'users.db'}", tmp_path)
+    time.sleep(delay)
+    try:
+        returncode, _ = server.stop()  # SIGTERM, then at most 15 s
+    finally:
+        if server.process.poll() is None:  # it ignored the signal
+            server.process.kill()
+            server.process.communicate()
+    assert returncode in (0, -signal.SIGTERM)
+
+
 @pytest.mark.postgres
 def test_migrate_takes_a_postgres_url(postgres_url: str) -> None:
     url = postgres_url.replace("postgresql://", "postgres://", 1)
