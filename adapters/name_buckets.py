@@ -14,10 +14,10 @@ in one statement and so in one snapshot; tests/contract/test_name_ranges.py chec
 The ranges only decide the speed. `balance` splits a range holding more than twice the
 target size (target_size: about 4 sqrt(N)) into ranges of the target size, and merges
 neighbours that hold less than the target together. It takes a lock that waits for the
-writers in progress and holds off new ones (PostgreSQL: SHARE on `users`, a few
-milliseconds per range split; SQLite: the write lock), so the counts it writes are exact.
-The service runs `upkeep` (fold, then balance when a look at the counts finds a range too
-large or two too small) at start and then every UPKEEP_INTERVAL_S.
+writers in progress and holds off new ones (PostgreSQL: SHARE on `users`, at most
+CUTS_PER_ROUND cuts per round; SQLite: the write lock), so the counts it writes are exact.
+The service runs `balance` (fold, then cut and merge when a look at the counts finds a
+range too large or two too small) at start and then every UPKEEP_INTERVAL_S.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     SmallInteger,
-    bindparam,
     cast,
     func,
     insert,
@@ -58,8 +57,8 @@ MIN_BUCKET: Final = 256
 #: on average, the cheapest size is near 2.7 sqrt(N); 4 sqrt(N) walks at most 8 sqrt(N) rows
 #: (8,000 of a million) and sums 250 counts.
 SIZE_PER_ROOT: Final = 4
-#: Seconds between two rounds of upkeep (fold, then balance if needed) of a running service:
-#: the changes a read must add up stay about a second's writes.
+#: Seconds between two rounds of `balance` in a running service: the changes a read must
+#: add up stay about a second's writes.
 UPKEEP_INTERVAL_S: Final = 1.0
 #: How long a balancing round waits for writers in progress before giving up until the
 #: next round: new writes wait behind it meanwhile.
@@ -98,9 +97,6 @@ def skip_to(offset: Any) -> tuple[ColumnElement[bool], ColumnElement[int]]:
     )
     start = users.c.name_key >= select(edge.c.lower_key).scalar_subquery()
     return start, offset - select(edge.c.before).scalar_subquery()
-
-
-OFFSET: Final = bindparam("offset", type_=BigInteger)
 
 
 def count_change(name_key: Any, delta: int, source: Any) -> Insert:
@@ -149,26 +145,25 @@ _TOUCH = text("UPDATE name_buckets SET total = total WHERE lower_key = ''")
 Sizing = Callable[[int], int]
 
 
-def upkeep(engine: Engine) -> None:
-    """What the service runs every UPKEEP_INTERVAL_S: fold, then balance if needed."""
-    balance(engine)
-
-
 def fold(engine: Engine) -> None:
     """Moves the appended changes (PostgreSQL) into the counts. No lock: writers go on
     appending, and a read sees the changes either still appended or already counted."""
-    if engine.dialect.name != "postgresql":
-        return
-    with engine.connect() as connection, connection.begin():
-        connection.execute(_FOLD)
+    with engine.connect() as connection:
+        _fold(connection)
+
+
+def _fold(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        with connection.begin():
+            connection.execute(_FOLD)
 
 
 def balance(engine: Engine, sizing: Sizing = target_size) -> int:
     """Splits and merges ranges until each holds about the target size; returns how many
     ranges it added or removed. Safe beside a running service and another balance; takes
     no lock when a look at the counts (changes folded first) finds nothing to do."""
-    fold(engine)
     with engine.connect() as connection:
+        _fold(connection)
         with connection.begin():
             unbalanced = _unbalanced(connection, sizing)
         if not unbalanced:

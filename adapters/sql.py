@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any, Final, Protocol
 
 from sqlalchemy import (
+    BigInteger,
     Select,
     any_,
     bindparam,
@@ -74,6 +75,8 @@ _INSERT: Final = (
     .returning(*_USER_COLUMNS)
 )
 _TOTAL: Final = select(func.coalesce(func.sum(user_counts.c.total), 0))
+#: Rows an offset page skips (bigint, as the prepared statement declares it).
+_OFFSET: Final = bindparam("offset", type_=BigInteger)
 _COUNT_CHANGE: Final = (
     update(user_counts)
     .where(user_counts.c.shard == bindparam("match_shard"))
@@ -170,10 +173,10 @@ def _find_statement(
         columns.insert(0, total.scalar_subquery().label("total"))
     if not offset:
         return select(*columns).where(*where).order_by(*ordering).limit(bindparam("limit"))
-    skip: Any = name_buckets.OFFSET
+    skip: Any = _OFFSET
     if shape.is_empty and not backward and order.keys[0] == SortKey("name"):
         # Counted ranges of the name key: walk only the range holding the first row.
-        start, skip = name_buckets.skip_to(name_buckets.OFFSET)
+        start, skip = name_buckets.skip_to(_OFFSET)
         where.append(start)
     page = (
         select(users.c.id).where(*where).order_by(*ordering).limit(bindparam("limit")).offset(skip)

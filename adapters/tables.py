@@ -143,9 +143,9 @@ user_counts = Table(
 #: triggers on SQLite; on PostgreSQL the insert and delete statements and a rename trigger);
 #: the ranges are split and merged, and the changes folded in, by adapters/name_buckets.py.
 #: As with user_counts, rows written outside the service must keep these in step, or be
-#: followed by name_buckets.rebuild. An offset page in name order sums the counts to find
-#: the range its first row is in, and walks only that range (about sqrt(N) rows) instead of
-#: every row it skips.
+#: followed by `users-service recount` (adapters/counts.py). An offset page in name order
+#: sums the counts to find the range its first row is in, and walks only that range (at
+#: most 8 sqrt(N) rows) instead of every row it skips.
 name_buckets = Table(
     "name_buckets",
     metadata,

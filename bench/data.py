@@ -4,7 +4,7 @@ ages, professions and websites, generated deterministically from a seed.
 A row holds every column of `users` except the id (the database assigns 1..N in order):
 the values as a client would send them and the folded keys the SQL adapter maintains
 (see adapters/tables.py): `<field>_key` is `casefold()`, `address_prefix` the first
-ADDRESS_PREFIX_LENGTH characters of the address key. SEARCH_KEYS_SQL fills
+ADDRESS_PREFIX_LENGTH characters of the address key. search_keys_sql() fills
 `user_search_keys` from them afterwards: the four keys joined with SEARCH_SEPARATOR.
 """
 

@@ -13,7 +13,7 @@ from adapters.database_url import normalize_database_url
 from adapters.engine import bound_postgres_waits, storage_errors
 from adapters.memory import in_memory_uow_factory
 from adapters.name_buckets import UPKEEP_INTERVAL_S
-from adapters.name_buckets import upkeep as name_ranges_upkeep
+from adapters.name_buckets import balance as balance_name_ranges
 from adapters.schema import upgrade_to_head
 from adapters.sql import check_database, create_engine_for
 from adapters.unit_of_work import sql_uow_factory
@@ -68,7 +68,7 @@ def build_app(settings: Settings) -> Starlette:
     # The counted name ranges of offset pages (adapters.name_buckets): changes folded in and
     # ranges kept balanced as users come and go; the first round splits the one range a new
     # or migrated database starts with.
-    maintenance = Maintenance(lambda: name_ranges_upkeep(engine), UPKEEP_INTERVAL_S)
+    maintenance = Maintenance(lambda: balance_name_ranges(engine), UPKEEP_INTERVAL_S)
     return create_app(
         uow_factory,
         readiness,

@@ -29,7 +29,8 @@ from entrypoints.http.jsonapi import CURSOR_ERROR_TYPE, RESOURCE_TYPE, Fields
 
 Params = Sequence[tuple[str, str]]
 
-#: Deeper pages than this are refused (OFFSET would walk every skipped row anyway).
+#: Deeper pages than this are refused (outside name order, an offset page walks every row
+#: it skips).
 MAX_PAGE_NUMBER: Final = 1_000_000
 MAX_SIZE_EXCEEDED_TYPE: Final = CURSOR_ERROR_TYPE + "max-size-exceeded"
 RANGE_NOT_SUPPORTED_TYPE: Final = CURSOR_ERROR_TYPE + "range-pagination-not-supported"
