@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
+from adapters import mariadb
 from adapters.cooperative import READ, WRITE, WaitTimedOut, in_cooperative_call, wait_socket
 from adapters.database_url import normalize_database_url
 from adapters.search import CONNECT_SEARCH_INDEX
@@ -40,10 +41,21 @@ class StorageError(RuntimeError):
 
 
 def create_engine_for(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Engine:
-    """An engine for a PostgreSQL or SQLite URL in any spelling normalize_database_url takes."""
+    """An engine for a PostgreSQL, MariaDB/MySQL or SQLite URL in any spelling
+    normalize_database_url takes."""
     parsed = make_url(normalize_database_url(url))
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, pool_size, max_overflow)
+    if parsed.get_backend_name() == "mysql":
+        return mariadb.create_mysql_engine(
+            parsed,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=POOL_TIMEOUT_S,
+            connect_timeout_s=CONNECT_TIMEOUT_S,
+            statement_timeout_ms=STATEMENT_TIMEOUT_MS,
+            answer_bound_s=ANSWER_BOUND_S,
+        )
     return create_engine(
         parsed,
         # No pre-ping (a round trip per checkout): SqlAlchemyUnitOfWork runs a unit of work's
@@ -168,6 +180,8 @@ def _is_name_key_violation(error: exc.IntegrityError) -> bool:
     diagnostics = getattr(error.orig, "diag", None)
     if diagnostics is not None:  # psycopg2
         return getattr(diagnostics, "constraint_name", None) == NAME_KEY_CONSTRAINT
+    if mariadb.is_name_key_violation(error, NAME_KEY_CONSTRAINT):
+        return True
     message = str(error.orig)  # sqlite3: "UNIQUE constraint failed: users.name_key"
     return "UNIQUE" in message and "users.name_key" in message
 

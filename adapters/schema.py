@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, text
 
+from adapters import mariadb
 from adapters.database_url import normalize_database_url
 from adapters.engine import storage_errors
 
@@ -46,8 +47,14 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
     """A connection holding the migration lock, in one transaction committed at the end.
 
     PostgreSQL: a transaction-scoped advisory lock (DDL is transactional there).
+    MariaDB/MySQL: a named lock (GET_LOCK); DDL commits implicitly there, statement by statement.
     SQLite: an exclusive file lock on `<database>.migrate.lock`.
     """
+    if mariadb.is_mysql(engine.dialect):
+        with engine.connect() as connection, mariadb.migration_lock(connection):
+            yield connection
+            connection.commit()
+        return
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             # Migrations may outlast the service's statement timeout, and so may waiting.

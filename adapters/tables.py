@@ -8,6 +8,7 @@ BINARY), which is how Python compares strings.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Final
 
 from sqlalchemy import (
@@ -26,6 +27,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.types import TypeEngine
+
+from adapters.mariadb import TABLE_OPTIONS, TIMESTAMP, folded_key
+from domain.validation import NAME_MAX, PROFESSION_MAX, WEBSITE_MAX
 
 NAMING_CONVENTION: Final = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -65,9 +69,18 @@ SEARCH_INDEX_TABLES: Final = frozenset(
 ONLY_ON: Final = "dialects"
 
 
-def key_type() -> TypeEngine[str]:
-    """Text compared by code point on every database."""
-    return Text().with_variant(Text(collation="C"), "postgresql")
+def key_type(characters: int | None = None) -> TypeEngine[str]:
+    """Text compared by code point on every database: the folded key of a field of at most
+    `characters` characters (None: a key no index holds)."""
+    return (
+        Text()
+        .with_variant(Text(collation="C"), "postgresql")
+        .with_variant(folded_key(characters), "mysql", "mariadb")
+    )
+
+
+def timestamp_type() -> TypeEngine[datetime]:
+    return DateTime(timezone=True).with_variant(TIMESTAMP, "mysql", "mariadb")
 
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -77,18 +90,18 @@ users = Table(
     metadata,
     Column("id", Integer, Identity(), primary_key=True),
     Column("name", String(250), nullable=False),
-    Column("name_key", key_type(), nullable=False),
+    Column("name_key", key_type(NAME_MAX), nullable=False),
     Column("address", String(2000), nullable=False),
-    Column("address_key", key_type(), nullable=False),
-    Column("address_prefix", key_type(), nullable=False),
+    Column("address_key", key_type(None), nullable=False),
+    Column("address_prefix", key_type(ADDRESS_PREFIX_LENGTH), nullable=False),
     Column("age", Integer, nullable=False),
     Column("profession", String(250), nullable=False),
-    Column("profession_key", key_type(), nullable=False),
+    Column("profession_key", key_type(PROFESSION_MAX), nullable=False),
     Column("website", String(250), nullable=False),
-    Column("website_key", key_type(), nullable=False),
+    Column("website_key", key_type(WEBSITE_MAX), nullable=False),
     Column("version", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", timestamp_type(), nullable=False),
+    Column("updated_at", timestamp_type(), nullable=False),
     # Names are unique case-insensitively. Its index also serves the name sort and, with the
     # id included, an offset page's index-only walk (adapters/listing.py: order_by).
     UniqueConstraint("name_key", postgresql_include=["id"]),
@@ -100,6 +113,7 @@ users = Table(
     CheckConstraint("website <> ''", name="website_not_empty"),
     # Never reuse the id of a removed user (SQLite would, without AUTOINCREMENT).
     sqlite_autoincrement=True,
+    **TABLE_OPTIONS,
 )
 
 # One index per sort: the key, then id (the tie-breaker); descending sorts scan backwards.
@@ -119,7 +133,8 @@ user_search_keys = Table(
     "user_search_keys",
     metadata,
     Column("user_id", Integer, primary_key=True, autoincrement=False),
-    Column("search_key", Text, nullable=False),
+    Column("search_key", Text().with_variant(folded_key(None), "mysql", "mariadb"), nullable=False),
+    **TABLE_OPTIONS,
 )
 # Substring search at a million rows: trigrams of the joined folded fields.
 Index(
@@ -135,6 +150,7 @@ user_counts = Table(
     metadata,
     Column("shard", SmallInteger, primary_key=True, autoincrement=False),
     Column("total", BigInteger, nullable=False),
+    **TABLE_OPTIONS,
 )
 
 #: Users per range of the name key: the row with lower_key L counts the users whose name key
@@ -149,14 +165,16 @@ user_counts = Table(
 name_buckets = Table(
     "name_buckets",
     metadata,
-    Column("lower_key", key_type(), primary_key=True),
+    Column("lower_key", key_type(NAME_MAX), primary_key=True),
     Column("total", BigInteger, nullable=False),
+    **TABLE_OPTIONS,
 )
 #: Changes of the counts not folded into name_buckets yet (PostgreSQL's writes append here
 #: rather than queue on a shared count row; SQLite's triggers move the counts directly).
 name_bucket_changes = Table(
     "name_bucket_changes",
     metadata,
-    Column("lower_key", key_type(), nullable=False),
+    Column("lower_key", key_type(NAME_MAX), nullable=False),
     Column("delta", SmallInteger, nullable=False),
+    **TABLE_OPTIONS,
 )

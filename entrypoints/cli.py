@@ -27,12 +27,16 @@ logger = logging.getLogger("users_service.cli")
 #: Seconds uvicorn lets in-flight requests finish after SIGTERM/SIGINT.
 GRACEFUL_SHUTDOWN_S: Final = 10
 
-_DESCRIPTION = "A user directory: JSON:API over HTTP on PostgreSQL or embedded SQLite."
+_DESCRIPTION = (
+    "A user directory: JSON:API over HTTP on PostgreSQL, MariaDB/MySQL or embedded SQLite."
+)
 _EPILOG = f"""\
 environment:
   {DATABASE_URL_VARIABLE}   database when --database-url is not given, e.g.
                  postgresql://user:secret@db.example:5432/users or sqlite:///path/users.db
-                 (postgres:// and postgresql+psycopg2:// work too);
+                 (postgres:// and postgresql+psycopg2:// work too), or
+                 mysql://user:secret@db.example:3306/users for MariaDB or MySQL
+                 (mariadb:// and mysql+pymysql:// work too);
                  default: {DEFAULT_DATABASE_URL} in the working folder
   {CORS_ORIGINS_VARIABLE}   comma-separated origins allowed to call the API from a browser
                  when --cors-origin is not given (default: none, CORS off)
@@ -47,7 +51,7 @@ def _database_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database-url",
         metavar="URL",
-        help=f"PostgreSQL or SQLite URL (default: ${DATABASE_URL_VARIABLE}, "
+        help=f"PostgreSQL, MariaDB/MySQL or SQLite URL (default: ${DATABASE_URL_VARIABLE}, "
         f"else {DEFAULT_DATABASE_URL})",
     )
 

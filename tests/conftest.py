@@ -8,7 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg2
+import pymysql
 import pytest
+
+from tests.support.services import unavailable
 
 POSTGRES_SERVER = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -55,3 +58,44 @@ def postgres_url() -> Iterator[str]:
 def sqlite_url(tmp_path: Path) -> str:
     """A new embedded SQLite database file for one test."""
     return f"sqlite:///{tmp_path / 'users.db'}"
+
+
+MARIADB_SERVER = os.environ.get("TEST_MARIADB_URL", "mysql://root@127.0.0.1:3306/test")
+
+
+def _mariadb_admin():  # type: ignore[no-untyped-def]
+    from sqlalchemy.engine import make_url
+
+    server = make_url(MARIADB_SERVER)
+    return pymysql.connect(
+        host=server.host,
+        port=server.port or 3306,
+        user=server.username,
+        password=server.password or "",
+        connect_timeout=5,
+        autocommit=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def mariadb_url() -> Iterator[str]:
+    """A fresh, empty MariaDB database (utf8mb4) for this test run, dropped afterwards.
+
+    An unreachable server skips the MariaDB tests, or fails them under REQUIRE_TEST_SERVICES.
+    """
+    try:
+        admin = _mariadb_admin()
+    except pymysql.err.OperationalError as error:
+        unavailable(f"MariaDB is not reachable at {MARIADB_SERVER}: {error}".strip())
+    name = f"users_test_{uuid.uuid4().hex[:12]}"
+    with admin.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    base = MARIADB_SERVER.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.close()
+        admin = _mariadb_admin()  # anew: a test may have restarted the server
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.close()

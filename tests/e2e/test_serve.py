@@ -194,7 +194,7 @@ def test_migrate_reads_database_url_from_the_environment(tmp_path: Path) -> None
 
 def test_an_unsupported_database_url_is_refused_without_echoing_it(tmp_path: Path) -> None:
     result = subprocess.run(
-        [COMMAND, "migrate", "--database-url", "mysql://root:hunter2@db/users"],
+        [COMMAND, "migrate", "--database-url", "oracle://root:hunter2@db/users"],
         capture_output=True,
         text=True,
         timeout=60,

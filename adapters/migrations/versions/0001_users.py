@@ -10,9 +10,11 @@ Written by hand; keep it in step with adapters/tables.py (tests/integration chec
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision: str = "0001_users"
 down_revision: str | Sequence[str] | None = None
@@ -20,10 +22,28 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 COUNT_SHARDS = 16
+# MariaDB/MySQL: InnoDB, 4-byte UTF-8; keys are their UTF-8 bytes (compared as Python
+# compares strings), at most 6 bytes per character of the field they fold.
+MYSQL_TABLE: dict[str, Any] = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+}
 
 
-def _key() -> sa.types.TypeEngine[str]:
-    return sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
+def _key(characters: int | None) -> sa.types.TypeEngine[str]:
+    on_mysql: sa.types.TypeEngine[Any] = (
+        sa.LargeBinary() if characters is None else mysql.VARBINARY(6 * characters)
+    )
+    return (
+        sa.Text()
+        .with_variant(sa.Text(collation="C"), "postgresql")
+        .with_variant(on_mysql, "mysql", "mariadb")
+    )
+
+
+def _timestamp() -> sa.types.TypeEngine[Any]:
+    return sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 def upgrade() -> None:
@@ -32,19 +52,23 @@ def upgrade() -> None:
         "users",
         sa.Column("id", sa.Integer(), sa.Identity(), primary_key=True),
         sa.Column("name", sa.String(250), nullable=False),
-        sa.Column("name_key", _key(), nullable=False),
+        sa.Column("name_key", _key(250), nullable=False),
         sa.Column("address", sa.String(2000), nullable=False),
-        sa.Column("address_key", _key(), nullable=False),
-        sa.Column("address_prefix", _key(), nullable=False),
+        sa.Column("address_key", _key(None), nullable=False),
+        sa.Column("address_prefix", _key(200), nullable=False),
         sa.Column("age", sa.Integer(), nullable=False),
         sa.Column("profession", sa.String(250), nullable=False),
-        sa.Column("profession_key", _key(), nullable=False),
+        sa.Column("profession_key", _key(250), nullable=False),
         sa.Column("website", sa.String(250), nullable=False),
-        sa.Column("website_key", _key(), nullable=False),
-        sa.Column("search_key", sa.Text(), nullable=False),
+        sa.Column("website_key", _key(250), nullable=False),
+        sa.Column(
+            "search_key",
+            sa.Text().with_variant(sa.LargeBinary(), "mysql", "mariadb"),
+            nullable=False,
+        ),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", _timestamp(), nullable=False),
+        sa.Column("updated_at", _timestamp(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("name_key", name=op.f("uq_users_name_key")),
         sa.CheckConstraint("age BETWEEN 0 AND 150", name=op.f("ck_users_age_range")),
@@ -54,6 +78,7 @@ def upgrade() -> None:
         sa.CheckConstraint("profession <> ''", name=op.f("ck_users_profession_not_empty")),
         sa.CheckConstraint("website <> ''", name=op.f("ck_users_website_not_empty")),
         sqlite_autoincrement=True,
+        **MYSQL_TABLE,
     )
     op.create_index("ix_users_name_key_id", "users", ["name_key", "id"])
     op.create_index("ix_users_address_prefix", "users", ["address_prefix"])
@@ -74,6 +99,7 @@ def upgrade() -> None:
         sa.Column("shard", sa.SmallInteger(), primary_key=True, autoincrement=False),
         sa.Column("total", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("shard", name=op.f("pk_user_counts")),
+        **MYSQL_TABLE,
     )
     op.bulk_insert(counts, [{"shard": shard, "total": 0} for shard in range(COUNT_SHARDS)])
 

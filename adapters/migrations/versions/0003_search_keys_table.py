@@ -17,6 +17,7 @@ is rebuilt over the new table, with its triggers on it instead of on `users`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -54,6 +55,19 @@ def _on_sqlite() -> bool:
     return op.get_context().dialect.name == "sqlite"
 
 
+def _on_mysql() -> bool:
+    return op.get_context().dialect.name in ("mysql", "mariadb")
+
+
+# MariaDB/MySQL: the key as its UTF-8 bytes (see 0001); no trigram index there.
+_SEARCH_KEY = sa.Text().with_variant(sa.LargeBinary(), "mysql", "mariadb")
+_MYSQL_TABLE: dict[str, Any] = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+}
+
+
 def _create_fts(content: str, rowid: str) -> None:
     # As in 0002: case_sensitive 1 (the text is folded by Python), no per-row size table.
     op.execute(
@@ -80,8 +94,9 @@ def upgrade() -> None:
     op.create_table(
         "user_search_keys",
         sa.Column("user_id", sa.Integer(), primary_key=True, autoincrement=False),
-        sa.Column("search_key", sa.Text(), nullable=False),
+        sa.Column("search_key", _SEARCH_KEY, nullable=False),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_search_keys")),
+        **_MYSQL_TABLE,
     )
     op.execute(
         "INSERT INTO user_search_keys (user_id, search_key) SELECT id, search_key FROM users"
@@ -94,6 +109,9 @@ def upgrade() -> None:
             op.execute(f"CREATE TRIGGER {name} {body}")
         op.execute(f"INSERT INTO {_FTS}({_FTS}) VALUES ('rebuild')")
         return
+    if _on_mysql():
+        op.drop_column("users", "search_key")
+        return
     op.drop_index(_OLD_INDEX, table_name="users")
     op.drop_column("users", "search_key")
     _create_trigram_index(_NEW_INDEX, "user_search_keys")
@@ -104,14 +122,21 @@ def downgrade() -> None:
         for name in _TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
         op.execute(f"DROP TABLE {_FTS}")
-    else:
+    elif not _on_mysql():
         op.drop_index(_NEW_INDEX, table_name="user_search_keys")
-    op.add_column("users", sa.Column("search_key", sa.Text(), nullable=False, server_default=""))
+    if _on_mysql():  # a BLOB takes no default: add it nullable, fill it, then require it
+        op.add_column("users", sa.Column("search_key", _SEARCH_KEY, nullable=True))
+    else:
+        op.add_column(
+            "users", sa.Column("search_key", sa.Text(), nullable=False, server_default="")
+        )
     op.execute(
         "UPDATE users SET search_key = (SELECT search_key FROM user_search_keys "
         "WHERE user_search_keys.user_id = users.id)"
     )
-    if not _on_sqlite():
+    if _on_mysql():
+        op.alter_column("users", "search_key", existing_type=_SEARCH_KEY, nullable=False)
+    elif not _on_sqlite():
         op.alter_column("users", "search_key", server_default=None)
     op.drop_table("user_search_keys")
     if _on_sqlite():
@@ -133,4 +158,5 @@ def downgrade() -> None:
             op.execute(f"CREATE TRIGGER {name} {body}")
         op.execute(f"INSERT INTO {_FTS}({_FTS}) VALUES ('rebuild')")
         return
-    _create_trigram_index(_OLD_INDEX, "users")
+    if not _on_mysql():
+        _create_trigram_index(_OLD_INDEX, "users")

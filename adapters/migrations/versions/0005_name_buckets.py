@@ -16,9 +16,11 @@ holding every user; the service splits it as it runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision: str = "0005_name_buckets"
 down_revision: str | Sequence[str] | None = "0004_name_sort_on_unique_index"
@@ -80,7 +82,25 @@ _SQLITE_TRIGGERS = {
 
 
 def _key() -> sa.types.TypeEngine[str]:
-    return sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
+    # MariaDB/MySQL: as users.name_key (0001).
+    return (
+        sa.Text()
+        .with_variant(sa.Text(collation="C"), "postgresql")
+        .with_variant(mysql.VARBINARY(1500), "mysql", "mariadb")
+    )
+
+
+_MYSQL_TABLE: dict[str, Any] = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+}
+
+
+def _on_mysql() -> bool:
+    # The service never ran on MariaDB/MySQL with these ranges: the tables are made (so that
+    # the migration that drops them runs everywhere) but kept by no trigger.
+    return op.get_context().dialect.name in ("mysql", "mariadb")
 
 
 def _on_postgresql() -> bool:
@@ -93,17 +113,21 @@ def upgrade() -> None:
         sa.Column("lower_key", _key(), primary_key=True),
         sa.Column("total", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("lower_key", name=op.f("pk_name_buckets")),
+        **_MYSQL_TABLE,
     )
     op.execute("INSERT INTO name_buckets (lower_key, total) SELECT '', count(*) FROM users")
     op.create_table(
         "name_bucket_changes",
         sa.Column("lower_key", _key(), nullable=False),
         sa.Column("delta", sa.SmallInteger(), nullable=False),
+        **_MYSQL_TABLE,
     )
     if _on_postgresql():
         op.execute(_PG_FUNCTION)
         for name, when in _PG_TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {when} EXECUTE FUNCTION {_FUNCTION}()")
+        return
+    if _on_mysql():
         return
     for name, body in _SQLITE_TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {body}")
@@ -114,7 +138,7 @@ def downgrade() -> None:
         for name in _PG_TRIGGERS:
             op.execute(f"DROP TRIGGER {name} ON users")
         op.execute(f"DROP FUNCTION {_FUNCTION}()")
-    else:
+    elif not _on_mysql():
         for name in _SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
     op.drop_table("name_bucket_changes")
