@@ -65,6 +65,12 @@ SEARCH_INDEX_TABLES: Final = frozenset(
     }
 )
 
+#: MariaDB/MySQL's substring index (migration 0003, see adapters/search.py): a generated
+#: column of user_search_keys holding the key's byte trigrams as words, under a FULLTEXT
+#: index. Neither is in `metadata`; the drift check leaves exactly these out on MariaDB/MySQL.
+SEARCH_GRAMS: Final = "search_grams"
+SEARCH_GRAMS_INDEX: Final = "ix_user_search_keys_search_grams"
+
 #: Index options naming the dialects an index exists on (see `Index.ddl_if`).
 ONLY_ON: Final = "dialects"
 

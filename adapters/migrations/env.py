@@ -11,7 +11,14 @@ from sqlalchemy.schema import SchemaItem
 from adapters.database_url import DEFAULT_DATABASE_URL, normalize_database_url
 from adapters.engine import create_engine_for
 from adapters.schema import migration_connection
-from adapters.tables import ONLY_ON, SEARCH_INDEX_TABLES, metadata
+from adapters.tables import (
+    ONLY_ON,
+    SEARCH_GRAMS,
+    SEARCH_GRAMS_INDEX,
+    SEARCH_INDEX_TABLES,
+    metadata,
+    user_search_keys,
+)
 
 config = context.config
 
@@ -41,11 +48,17 @@ def _include_object_for(dialect: str):  # type: ignore[no-untyped-def]
 
 
 def _include_name_for(dialect: str):  # type: ignore[no-untyped-def]
-    """Leaves out SQLite's FTS5 search index (migration 0002), which tables.py cannot
-    declare: the virtual table and its shadow tables, by exact name, nothing else."""
+    """Leaves out the search indexes tables.py cannot declare, by exact name, nothing else:
+    SQLite's FTS5 table and its shadow tables (migration 0002); MariaDB/MySQL's generated
+    trigram column and its FULLTEXT index (migration 0003)."""
+    on_mysql = dialect in ("mysql", "mariadb")
 
-    def include_name(name: str | None, kind: str, parent_names: object) -> bool:
-        return not (dialect == "sqlite" and kind == "table" and name in SEARCH_INDEX_TABLES)
+    def include_name(name: str | None, kind: str, parent_names: dict[str, str | None]) -> bool:
+        if dialect == "sqlite" and kind == "table":
+            return name not in SEARCH_INDEX_TABLES
+        if on_mysql and parent_names.get("table_name") == user_search_keys.name:
+            return (kind, name) not in {("column", SEARCH_GRAMS), ("index", SEARCH_GRAMS_INDEX)}
+        return True
 
     return include_name
 

@@ -12,6 +12,8 @@ key and its index are written only when text changes.
 
 PostgreSQL: the GIN index moves with the column. SQLite: the FTS5 table (migration 0002)
 is rebuilt over the new table, with its triggers on it instead of on `users`.
+MariaDB/MySQL (no trigram index there): a stored generated column holds the key's byte
+trigrams as words (6 hex digits each) under an InnoDB FULLTEXT index; see adapters/search.py.
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ def _on_mysql() -> bool:
 
 # MariaDB/MySQL: the key as its UTF-8 bytes (see 0001); no trigram index there.
 _SEARCH_KEY = sa.Text().with_variant(sa.LargeBinary(), "mysql", "mariadb")
+# Every 3-byte window of the key in hex, each followed by a space: the regex takes two hex
+# digits (one byte) at a time, replacing them by the six the lookahead sees; the last two
+# bytes, with no full window, are dropped.
+_GRAMS = r"regexp_replace(hex(search_key), '(?=(.{6}))..|.+$', '\\1 ')"
 _MYSQL_TABLE: dict[str, Any] = {
     "mysql_engine": "InnoDB",
     "mysql_charset": "utf8mb4",
@@ -111,6 +117,16 @@ def upgrade() -> None:
         return
     if _on_mysql():
         op.drop_column("users", "search_key")
+        op.execute(
+            "ALTER TABLE user_search_keys ADD COLUMN search_grams MEDIUMTEXT CHARACTER SET "
+            f"ascii COLLATE ascii_bin GENERATED ALWAYS AS ({_GRAMS}) STORED"
+        )
+        # No stopwords: a hex word such as "decade" is a trigram, not an English word.
+        op.execute("SET SESSION innodb_ft_enable_stopword = OFF")
+        op.execute(
+            "CREATE FULLTEXT INDEX ix_user_search_keys_search_grams "
+            "ON user_search_keys (search_grams)"
+        )
         return
     op.drop_index(_OLD_INDEX, table_name="users")
     op.drop_column("users", "search_key")
