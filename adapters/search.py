@@ -16,22 +16,23 @@ the trigram tokenizer, kept in step by triggers on `user_search_keys`:
 - Terms shorter than three characters have no trigram and match nothing in FTS5: those
   keep the LIKE scan.
 
-Every other database, and short terms everywhere, use the LIKE condition unchanged.
+Every other database, and short terms everywhere, use the LIKE condition. Either way, a term
+most users match is better served without the index (search_condition).
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, literal_column, select, table
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, table
 
-from adapters.per_dialect import OnSqlite
-from adapters.tables import SEARCH_INDEX, users
+from adapters.tables import SEARCH_INDEX, user_search_keys, users
 
 #: The fewest characters of a term the trigram index can find.
 TRIGRAM: Final = 3
 
 _index = table(SEARCH_INDEX)
+_LIKE_ESCAPE: Final = "\\"
 
 
 #: Run on every new SQLite connection before its first transaction (adapters/engine.py). FTS5
@@ -47,22 +48,75 @@ def trigram_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def search_shape(term: str) -> str:
-    """A placeholder standing for every term whose search condition has the same SQL."""
-    return "" if len(term) < TRIGRAM else " " * TRIGRAM
-
-
-def substring_condition(term: str, like: ColumnElement[bool], phrase: Any) -> ColumnElement[bool]:
-    """`like` (the LIKE on the search keys), on SQLite the trigram index for the terms it can
-    serve.
-
-    `phrase` is trigram_phrase(term), or a bound parameter that will hold it.
-    """
-    if len(term) < TRIGRAM:
-        return like
-    matching: Select[Any] = (
-        select(literal_column("rowid"))
-        .select_from(_index)
-        .where(literal_column(SEARCH_INDEX).op("MATCH")(phrase))
+def escape_like(term: str) -> str:
+    return (
+        term.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
+        .replace("%", _LIKE_ESCAPE + "%")
+        .replace("_", _LIKE_ESCAPE + "_")
     )
-    return OnSqlite(users.c.id.in_(matching), like)
+
+
+def _pattern(term: str) -> str:
+    return f"%{escape_like(term)}%"
+
+
+def _like(search_key: ColumnElement[str], term: str) -> ColumnElement[bool]:
+    return search_key.like(_pattern(term), escape=_LIKE_ESCAPE)
+
+
+def matching_ids(term: str, dialect: str) -> Select[Any]:
+    """The ids of the users whose search key holds `term` (folded), from the search keys or
+    SQLite's FTS5 index alone: what a count of a search needs, without `users`.
+
+    Keys and term are both folded, so SQLite's ASCII-only case-insensitive LIKE and
+    PostgreSQL's case-sensitive LIKE agree. psycopg2 binds values client-side, so PostgreSQL
+    plans with the pattern as a constant: its statistics on the keys tell a common term,
+    for which it walks the sort's index and checks each user's key, from a rare one, for
+    which it reads the trigram index.
+    """
+    if dialect == "sqlite" and len(term) >= TRIGRAM:
+        return (
+            select(literal_column("rowid"))
+            .select_from(_index)
+            .where(literal_column(SEARCH_INDEX).op("MATCH")(trigram_phrase(term)))
+        )
+    return select(user_search_keys.c.user_id).where(_like(user_search_keys.c.search_key, term))
+
+
+def search_condition(term: str, dialect: str, *, common: bool) -> ColumnElement[bool]:
+    """Users with `term` in their search key, as a condition on `users`.
+
+    `common` (see SAMPLE): the term matches so many users that a page is found soonest by
+    walking the sort's index and checking each user's key on the way (SQLite's planner
+    cannot tell from an FTS5 index how many rows a term matches: it would read every match
+    and sort them). Otherwise the matches come from the index and are then sorted.
+    """
+    if common and dialect == "sqlite":
+        own_key = (
+            select(user_search_keys.c.search_key)
+            .where(user_search_keys.c.user_id == users.c.id)
+            .scalar_subquery()
+        )
+        return _like(own_key, term)
+    return users.c.id.in_(matching_ids(term, dialect))
+
+
+#: How SQLite tells a common term from a rare one: the first SAMPLE search keys are read
+#: and the term is common when at least COMMON_SHARE of them hold it. A walk then reads
+#: about a page over COMMON_SHARE users; PostgreSQL needs no sample (see matching_ids).
+SAMPLE: Final = 1000
+COMMON_SHARE: Final = 0.01
+
+
+def sample_needed(dialect: str) -> bool:
+    return dialect == "sqlite"
+
+
+def sample_statement(term: str) -> Select[Any]:
+    """How many of the first SAMPLE search keys hold `term`: one small read."""
+    first = select(user_search_keys.c.search_key).limit(SAMPLE).subquery()
+    return select(func.count()).select_from(first).where(_like(first.c.search_key, term))
+
+
+def is_common(matches_in_sample: int) -> bool:
+    return matches_in_sample >= SAMPLE * COMMON_SHARE

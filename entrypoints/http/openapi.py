@@ -5,15 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
+from domain.model import USER_ATTRIBUTES, Attribute
 from domain.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from domain.validation import (
-    ADDRESS_MAX,
-    AGE_MAX,
-    AGE_MIN,
-    NAME_MAX,
-    PROFESSION_MAX,
-    WEBSITE_MAX,
-)
 from entrypoints.http.jsonapi import JSONAPI_MEDIA_TYPE
 from entrypoints.http.query import MAX_PAGE_NUMBER
 
@@ -26,17 +19,23 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": _REF + name}
 
 
-def _text(maximum: int) -> dict[str, Any]:
-    return {"type": "string", "minLength": 1, "maxLength": maximum}
-
-
-_ATTRIBUTE_SCHEMAS: Final = {
-    "name": {**_text(NAME_MAX), "description": "Unique, case-insensitively, after trimming."},
-    "address": _text(ADDRESS_MAX),
-    "age": {"type": "integer", "minimum": AGE_MIN, "maximum": AGE_MAX},
-    "profession": _text(PROFESSION_MAX),
-    "website": {**_text(WEBSITE_MAX), "format": "uri", "description": "An http(s) URL."},
+#: What the attribute definitions (domain.model.USER_ATTRIBUTES) do not say.
+_ATTRIBUTE_NOTES: Final[dict[str, dict[str, str]]] = {
+    "name": {"description": "Unique, case-insensitively, after trimming."},
+    "website": {"format": "uri", "description": "An http(s) URL."},
 }
+
+
+def _attribute_schema(attribute: Attribute) -> dict[str, Any]:
+    if attribute.text:
+        schema: dict[str, Any] = {"type": "string", "minLength": 1}
+        schema["maxLength"] = attribute.max_length
+    else:
+        schema = {"type": "integer", "minimum": attribute.minimum, "maximum": attribute.maximum}
+    return {**schema, **_ATTRIBUTE_NOTES.get(attribute.name, {})}
+
+
+_ATTRIBUTE_SCHEMAS: Final = {a.name: _attribute_schema(a) for a in USER_ATTRIBUTES}
 
 _LINK = {"type": ["string", "null"]}
 _JSONAPI = {

@@ -54,7 +54,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(250), nullable=False),
         sa.Column("name_key", _key(250), nullable=False),
         sa.Column("address", sa.String(2000), nullable=False),
-        sa.Column("address_key", _key(None), nullable=False),
+        sa.Column("address_key", _key(2000), nullable=False),
         sa.Column("address_prefix", _key(200), nullable=False),
         sa.Column("age", sa.Integer(), nullable=False),
         sa.Column("profession", sa.String(250), nullable=False),
