@@ -26,4 +26,8 @@ def recount(engine: Engine) -> None:
             # Writers in progress finish first and new ones wait until the commit, so no
             # write lands between the count and the update. SQLite has one writer anyway.
             connection.exec_driver_sql("LOCK TABLE users IN SHARE MODE")
+        elif connection.dialect.name in ("mysql", "mariadb"):
+            # Rows counted cannot go until the commit; under READ COMMITTED InnoDB takes no gap
+            # locks, so an insert meanwhile can be missed: recount when writes are quiet.
+            connection.exec_driver_sql("SELECT count(*) FROM users LOCK IN SHARE MODE")
         connection.execute(_RECOUNT_TOTAL, {"shards": COUNT_SHARDS})

@@ -45,9 +45,17 @@ DUPLICATE_KEY: Final = 1062
 RETRYABLE: Final = frozenset({1213, 1205})
 
 
+#: SQLAlchemy's names for the dialect (a `mysql+pymysql://` URL gives "mysql" either way).
+DIALECT_NAMES: Final = frozenset({"mysql", "mariadb"})
+
+
 def is_mysql(dialect: Dialect) -> bool:
-    """MariaDB or MySQL (SQLAlchemy names both dialects `mysql` or `mariadb`)."""
-    return dialect.name in ("mysql", "mariadb")
+    """MariaDB or MySQL."""
+    return dialect.name in DIALECT_NAMES
+
+
+def is_mysql_name(dialect_name: str) -> bool:
+    return dialect_name in DIALECT_NAMES
 
 
 class FoldedKey(TypeDecorator[str]):

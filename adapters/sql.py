@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from adapters import listing, search
+from adapters import listing, mariadb, search
 from adapters.engine import StorageError, check_database, create_engine_for, storage_errors
 from adapters.tables import COUNT_SHARDS, SEARCH_SEPARATOR, user_counts, user_search_keys, users
 from domain.cursors import Key
@@ -53,13 +53,12 @@ _USER_COLUMNS: Final = (users.c.id, *(users.c[name] for name in ATTRIBUTES), use
 _GET: Final = select(*_USER_COLUMNS).where(users.c.id == bindparam("match_id"))
 _VERSION: Final = select(users.c.version).where(users.c.id == bindparam("match_id"))
 _INSERT: Final = insert(users).returning(*_USER_COLUMNS)
-_CHANGE: Final = (
-    update(users)
-    .where(users.c.id == bindparam("match_id"))
-    .values(version=users.c.version + 1)
-    .returning(*_USER_COLUMNS)
+_CHANGE_ROW: Final = (
+    update(users).where(users.c.id == bindparam("match_id")).values(version=users.c.version + 1)
 )
-_CHANGE_AT_VERSION: Final = _CHANGE.where(users.c.version == bindparam("match_version"))
+_CHANGE_ROW_AT_VERSION: Final = _CHANGE_ROW.where(users.c.version == bindparam("match_version"))
+_CHANGE: Final = _CHANGE_ROW.returning(*_USER_COLUMNS)
+_CHANGE_AT_VERSION: Final = _CHANGE_ROW_AT_VERSION.returning(*_USER_COLUMNS)
 _REMOVE: Final = delete(users).where(users.c.id == bindparam("match_id")).returning(users.c.id)
 _REMOVE_AT_VERSION: Final = _REMOVE.where(users.c.version == bindparam("match_version"))
 #: The exact user total: the sum of the sharded counter add() and remove() keep in step.
@@ -164,7 +163,12 @@ class SqlAlchemyUserRepository:
             parameters["match_version"] = expected_version
         name = changes.get("name")
         with storage_errors(name=None if name is None else str(name)):
-            rows = self._rows(statement, parameters)
+            if mariadb.is_mysql_name(self._dialect):  # no UPDATE ... RETURNING there
+                bare = _CHANGE_ROW if expected_version is None else _CHANGE_ROW_AT_VERSION
+                changed = self._execute(bare, parameters).rowcount
+                rows = self._rows(_GET, {"match_id": user_id}) if changed else []
+            else:
+                rows = self._rows(statement, parameters)
             if rows and any(attribute in changes for attribute in STRING_ATTRIBUTES):
                 self._execute(_REKEY, {"match_id": user_id})
         if not rows:
@@ -201,7 +205,9 @@ class SqlAlchemyUserRepository:
         if not offset:
             return select(*_USER_COLUMNS).where(*where).order_by(*ordering).limit(limit)
         page = select(users.c.id).where(*where).order_by(*ordering).limit(limit).offset(offset)
-        return select(*_USER_COLUMNS).where(users.c.id.in_(page)).order_by(*ordering)
+        # Through a derived table: MariaDB/MySQL take no LIMIT in an IN subquery itself.
+        skipped = select(page.subquery().c.id)
+        return select(*_USER_COLUMNS).where(users.c.id.in_(skipped)).order_by(*ordering)
 
     def find(
         self,

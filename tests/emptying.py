@@ -10,6 +10,10 @@ def empty_database(engine: Engine) -> None:
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("TRUNCATE users, user_search_keys RESTART IDENTITY"))
+        elif engine.dialect.name in ("mysql", "mariadb"):
+            connection.execute(text("DELETE FROM users"))
+            connection.execute(text("DELETE FROM user_search_keys"))
+            connection.execute(text("ALTER TABLE users AUTO_INCREMENT = 1"))
         else:
             connection.execute(text("DELETE FROM users"))
             connection.execute(text("DELETE FROM user_search_keys"))

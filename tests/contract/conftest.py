@@ -19,14 +19,26 @@ from adapters.unit_of_work import sql_uow_factory
 from domain.ports import UnitOfWork
 from tests.emptying import empty_database
 
-ADAPTERS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-SQL_ADAPTERS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+SQL_ADAPTERS = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.postgres),
+    pytest.param("mariadb", marks=pytest.mark.mariadb),
+]
+ADAPTERS = ["memory", *SQL_ADAPTERS]
 
 
 @pytest.fixture(scope="session")
 def postgresql_engine(postgres_url: str) -> Iterator[Engine]:
     upgrade_to_head(postgres_url)
     engine = create_engine_for(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def mariadb_engine(mariadb_url: str) -> Iterator[Engine]:
+    upgrade_to_head(mariadb_url)
+    engine = create_engine_for(mariadb_url)
     yield engine
     engine.dispose()
 

@@ -144,6 +144,13 @@ def test_upgrading_a_postgresql_database_with_users_keeps_them_searchable(
     _search_after_upgrading_from_0001(new_postgres_url())
 
 
+@pytest.mark.mariadb
+def test_upgrading_a_mariadb_database_with_users_keeps_them_searchable(
+    new_mariadb_url: Callable[[], str],
+) -> None:
+    _search_after_upgrading_from_0001(new_mariadb_url())
+
+
 @pytest.mark.parametrize("postgresql", [False, pytest.param(True, marks=postgres)])
 def test_downgrading_below_0003_puts_the_search_keys_back(
     request: pytest.FixtureRequest, postgresql: bool

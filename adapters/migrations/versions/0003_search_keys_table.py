@@ -65,8 +65,9 @@ def _on_mysql() -> bool:
 _SEARCH_KEY = sa.Text().with_variant(sa.LargeBinary(), "mysql", "mariadb")
 # Every 3-byte window of the key in hex, each followed by a space: the regex takes two hex
 # digits (one byte) at a time, replacing them by the six the lookahead sees; the last two
-# bytes, with no full window, are dropped.
-_GRAMS = r"regexp_replace(hex(search_key), '(?=(.{6}))..|.+$', '\\1 ')"
+# bytes, with no full window, are dropped. Lower case: InnoDB folds the words when it builds
+# the index over existing rows but not when a row is written later.
+_GRAMS = r"regexp_replace(lower(hex(search_key)), '(?=(.{6}))..|.+$', '\\1 ')"
 _MYSQL_TABLE: dict[str, Any] = {
     "mysql_engine": "InnoDB",
     "mysql_charset": "utf8mb4",
