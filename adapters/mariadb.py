@@ -130,7 +130,9 @@ def create_mysql_engine(
             cursor.execute(
                 "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
                 "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO',"
-                f" time_zone = '+00:00', {bound}"
+                f" time_zone = '+00:00', {bound},"
+                # A row lock is waited for as long as a statement may take, not 50 s.
+                f" innodb_lock_wait_timeout = {max(1, statement_timeout_ms // 1000)}"
             )
 
     return engine

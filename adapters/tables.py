@@ -156,9 +156,7 @@ user_search_keys = Table(
     "user_search_keys",
     metadata,
     Column("user_id", Integer, primary_key=True, autoincrement=False),
-    Column(
-        "search_key", Text().with_variant(folded_key(None), "mysql", "mariadb"), nullable=False
-    ),
+    Column("search_key", Text().with_variant(folded_key(None), "mysql", "mariadb"), nullable=False),
     **TABLE_OPTIONS,
 )
 # Substring search at a million rows: trigrams of the joined folded fields.

@@ -280,6 +280,39 @@ def test_unicode_is_stored_exactly_as_given(uow_factory: Factory, name: str) -> 
     assert stored.address.encode() == (name * 3).encode()
 
 
+def test_a_4_byte_character_in_every_text_field_round_trips_and_is_found(
+    uow_factory: Factory,
+) -> None:
+    text = {"name": "Zoë 😀", "address": "1 😀 Row", "profession": "😀 Maker"}
+    user = add(uow_factory, **text, website="https://😀.example")
+    assert get(uow_factory, user.id).attributes() == {
+        **text,
+        "age": 30,
+        "website": "https://😀.example",
+    }
+    with uow_factory() as uow:
+        changed = uow.users.change(user.id, {"profession": "Tamer 🦁"}, None)
+        uow.commit()
+    assert get(uow_factory, user.id).profession == changed.profession == "Tamer 🦁"
+    exact = (("name", "ZOË 😀"), ("address", "1 😀 row"), ("website", "HTTPS://😀.EXAMPLE"))
+    for field, value in exact:
+        assert find(uow_factory, selection=UserFilter.build(exact={field: value})) == ["Zoë 😀"]
+    assert find(uow_factory, selection=UserFilter.build(search="🦁")) == ["Zoë 😀"]
+
+
+def test_a_name_whose_key_folds_to_three_times_its_length_is_stored_and_unique(
+    uow_factory: Factory,
+) -> None:
+    name = "\u0390" * 250  # casefold: 3 characters (6 UTF-8 bytes) for each
+    assert len(name.casefold().encode()) == 1500
+    neighbour = "\u0390" * 249 + "x"  # the same key but for its last 6 bytes
+    add(uow_factory, name)
+    add(uow_factory, neighbour)
+    assert [get(uow_factory, 1).name, get(uow_factory, 2).name] == [name, neighbour]
+    with pytest.raises(DuplicateNameError):
+        add(uow_factory, name)
+
+
 def test_a_2000_character_address_of_4_byte_characters_is_stored_and_sorted(
     uow_factory: Factory,
 ) -> None:

@@ -59,12 +59,21 @@ def _sql_client(url: str) -> Iterator[TestClient]:
         engine.dispose()
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+_DATABASE_URLS = {"sqlite": "sqlite_url", "postgresql": "postgres_url", "mariadb": "mariadb_url"}
+
+
+@pytest.fixture(
+    params=[
+        "memory",
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ]
+)
 def any_client(request: pytest.FixtureRequest) -> Iterator[TestClient]:
-    """The same app over each adapter: memory, SQLite and PostgreSQL."""
+    """The same app over each adapter: memory, SQLite, PostgreSQL and MariaDB."""
     if request.param == "memory":
         with memory_client() as test_client:
             yield test_client
         return
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
-    yield from _sql_client(url)
+    yield from _sql_client(request.getfixturevalue(_DATABASE_URLS[request.param]))

@@ -1,4 +1,4 @@
-"""The main rules once more over each adapter: memory, SQLite and PostgreSQL."""
+"""The main rules once more over each adapter: memory, SQLite, PostgreSQL and MariaDB."""
 
 from __future__ import annotations
 

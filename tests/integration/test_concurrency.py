@@ -1,5 +1,5 @@
-"""Concurrent writers on PostgreSQL: the database, not luck, keeps names unique and versions
-whole. Also: outages come out as StorageUnavailableError and the pool recovers."""
+"""Concurrent writers on PostgreSQL and MariaDB: the database, not luck, keeps names unique
+and versions whole. Also: outages come out as StorageUnavailableError and the pool recovers."""
 
 from __future__ import annotations
 
@@ -21,12 +21,15 @@ from domain.queries import UserQuery
 from domain.use_cases import change_user, get_user, list_users, register_user
 
 THREADS = 20
-pytestmark = pytest.mark.postgres
+SERVERS = [
+    pytest.param("new_postgres_url", marks=pytest.mark.postgres, id="postgresql"),
+    pytest.param("new_mariadb_url", marks=pytest.mark.mariadb, id="mariadb"),
+]
 
 
-@pytest.fixture
-def engine(new_postgres_url: Callable[[], str]) -> Iterator[Engine]:
-    url = new_postgres_url()
+@pytest.fixture(params=SERVERS)
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    url = request.getfixturevalue(request.param)()
     upgrade_to_head(url)
     engine = create_engine_for(url, pool_size=THREADS, max_overflow=0)
     yield engine
@@ -100,8 +103,11 @@ def test_twenty_unconditional_changes_at_once_lose_no_update(engine: Engine) -> 
     assert sorted(o.version for o in outcomes) == list(range(2, THREADS + 2))
 
 
-def test_a_database_that_does_not_answer_raises_storage_unavailable() -> None:
-    engine = create_engine_for("postgresql://postgres@127.0.0.1:1/nowhere")
+@pytest.mark.parametrize(
+    "url", ["postgresql://postgres@127.0.0.1:1/nowhere", "mysql://root@127.0.0.1:1/nowhere"]
+)
+def test_a_database_that_does_not_answer_raises_storage_unavailable(url: str) -> None:
+    engine = create_engine_for(url)
     with pytest.raises(StorageUnavailableError):
         check_database(engine)
     with pytest.raises(StorageUnavailableError), sql_uow_factory(engine)() as uow:
@@ -114,27 +120,51 @@ def test_a_statement_past_the_timeout_raises_storage_unavailable(engine: Engine)
     with engine.connect() as holder:
         holder.execute(text("SELECT 1 FROM users WHERE id = :id FOR UPDATE"), {"id": user.id})
         with pytest.raises(StorageUnavailableError), uow() as waiting:
-            # 5 s in service; shortened here so the test waits 0.1 s for the row lock
-            waiting._execute(text("SET LOCAL statement_timeout = 100"), {})
+            # 5 s in service; shortened here so the test waits 0.1 s (1 s) for the row lock
+            waiting._execute(text(_SHORT_TIMEOUT[engine.dialect.name]), {})
             waiting.users.change(user.id, {"age": 2}, None)
         holder.rollback()
+
+
+_SHORT_TIMEOUT = {
+    "postgresql": "SET LOCAL statement_timeout = 100",
+    "mysql": "SET SESSION innodb_lock_wait_timeout = 1",
+}
+
+
+def _kill_the_others(engine: Engine) -> int:
+    """Ends every other session on the engine's database, as a server restart would."""
+    killer = create_engine_for(engine.url.render_as_string(hide_password=False), pool_size=1)
+    try:
+        with killer.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                return int(
+                    connection.execute(
+                        text(
+                            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        )
+                    ).scalar_one()
+                )
+            others = connection.execute(
+                text(
+                    "SELECT id FROM information_schema.processlist"
+                    " WHERE db = DATABASE() AND id <> CONNECTION_ID()"
+                )
+            ).scalars()
+            killed = 0
+            for session in list(others):
+                connection.execute(text(f"KILL {int(session)}"))
+                killed += 1
+            return killed
+    finally:
+        killer.dispose()
 
 
 def test_the_pool_recovers_after_its_connections_are_killed(engine: Engine) -> None:
     uow = sql_uow_factory(engine)
     user = register_user(uow(), _attributes("survivor"))
-    with engine.connect() as connection:
-        database = connection.execute(text("SELECT current_database()")).scalar_one()
-    killer = create_engine_for(str(engine.url.set(database="postgres")))
-    with killer.connect() as connection:
-        connection.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = :d AND pid <> pg_backend_pid()"
-            ),
-            {"d": database},
-        )
-    killer.dispose()
+    assert _kill_the_others(engine) >= 1
     assert get_user(uow(), user.id) == user  # the first statement retries on a live one
 
 
@@ -143,16 +173,7 @@ def test_a_write_alone_takes_a_live_connection_after_the_pool_was_killed(engine:
     ended while it was idle is seen before sending and replaced."""
     uow = sql_uow_factory(engine)
     users = [register_user(uow(), _attributes(f"idle {i}")) for i in range(3)]
-    killer = create_engine_for(str(engine.url), pool_size=1, max_overflow=0)
-    with killer.connect() as connection:
-        killed = connection.execute(
-            text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).scalar_one()
-    killer.dispose()
-    assert killed >= 1
+    assert _kill_the_others(engine) >= 1
     time.sleep(0.2)  # the FATAL message reaches the idle sockets
     changed = change_user(uow(), users[0].id, {"age": 40}, 1)
     assert changed.version == 2
