@@ -6,7 +6,8 @@ A bare Starlette app under the uvicorn settings `users-service serve` uses (uvlo
 one worker, no access log): `GET /users/{id}` runs one primary-key SELECT with psycopg2 from a
 connection pool (autocommit, so one round trip) and returns the row as JSON. The endpoint is a
 plain `def`, run in Starlette's thread pool like the service's endpoints. On SQLite it does the
-same with the standard library's sqlite3, one connection per thread.
+same with the standard library's sqlite3, one connection per thread; on MariaDB/MySQL with
+PyMySQL (autocommit) from a pool (bench/mariadb.py).
 """
 
 from __future__ import annotations
@@ -69,8 +70,15 @@ def _sqlite_fetch(url: str) -> Callable[[int], tuple[Any, ...] | None]:
 
 
 def create_app(url: str) -> Starlette:
-    sqlite = normalize_database_url(url).startswith("sqlite")
-    fetch = _sqlite_fetch(url) if sqlite else _postgresql_fetch(url)
+    normalized = normalize_database_url(url)
+    if normalized.startswith("mysql"):
+        from bench.mariadb import ceiling_fetch
+
+        fetch = ceiling_fetch(url, CONNECTIONS)
+    elif normalized.startswith("sqlite"):
+        fetch = _sqlite_fetch(url)
+    else:
+        fetch = _postgresql_fetch(url)
 
     def user(request: Request) -> Response:
         row = fetch(request.path_params["user_id"])

@@ -1,7 +1,8 @@
 """The benchmark: seeds a throwaway database, serves it with one worker and drives it with wrk.
 
     .venv/bin/python -m bench.run [--users N] [--sqlite-users N] [--duration S]
-                                  [--backend postgresql|sqlite|both] [--database-url URL]
+                                  [--backend postgresql|sqlite|mariadb|both]
+                                  [--database-url URL] [--mariadb-url URL]
                                   [--keep] [--no-pin]
 
 For each backend: creates a database (PostgreSQL: a new database on the server named by
@@ -38,6 +39,7 @@ from typing import Any
 
 import psycopg2
 
+from bench import mariadb as bench_mariadb
 from bench.data import EVERY_USER_TERM, FILTER_PROFESSION, ONE_IN_EIGHT_TERM, RARE_TERM
 from bench.seed import seed
 from bench.servers import free_port
@@ -279,8 +281,8 @@ def deep_cursor(db: Database, port: int, depth: int) -> tuple[str, int]:
     )
     for offset, (row_id, age, profession, name_key) in enumerate(candidates, depth - 1):
         ((position, size),) = db.query(
-            "SELECT count(*) FILTER (WHERE name_key < %s OR (name_key = %s AND id <= %s)), "
-            "count(*) FROM users WHERE age = %s AND profession = %s",
+            "SELECT sum(CASE WHEN name_key < %s OR (name_key = %s AND id <= %s) THEN 1 ELSE 0 "
+            "END), count(*) FROM users WHERE age = %s AND profession = %s",
             (name_key, name_key, row_id, age, profession),
         )
         if position <= 100 and size > position:
@@ -493,7 +495,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=1_000_000, help="PostgreSQL users")
     parser.add_argument("--sqlite-users", type=int, default=100_000, help="SQLite users")
     parser.add_argument("--duration", type=float, default=10, help="seconds per scenario")
-    parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="both")
+    parser.add_argument(
+        "--backend", choices=("postgresql", "sqlite", "mariadb", "both"), default="both"
+    )
+    parser.add_argument(
+        "--mariadb-url",
+        default=os.environ.get("BENCH_MARIADB_URL", bench_mariadb.DEFAULT_SERVER),
+        help=f"MariaDB/MySQL server for --backend mariadb (default {bench_mariadb.DEFAULT_SERVER})",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER),
@@ -519,6 +528,13 @@ def main(argv: list[str] | None = None) -> None:
                 results, filtered, high_water = run_backend(backend, db, args.users, args, log)
             sections.append(table("PostgreSQL", args.users, results, high_water))
             sections.append(filtered_table("PostgreSQL", filtered))
+        elif backend == "mariadb":
+            with bench_mariadb.throwaway_database(args.mariadb_url, args.keep) as (url, query):
+                db = Database(url, query)
+                mariadb_version = db.query("SELECT version()")[0][0]
+                results, filtered, high_water = run_backend(backend, db, args.users, args, log)
+            sections.append(table(f"MariaDB {mariadb_version}", args.users, results, high_water))
+            sections.append(filtered_table("MariaDB", filtered))
         else:
             with sqlite_database(args.keep) as db:
                 results, filtered, high_water = run_backend(

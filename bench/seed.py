@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.seed postgresql://postgres@127.0.0.1:5432/DB [N]
     .venv/bin/python -m bench.seed sqlite:///path/users.db [N]
+    .venv/bin/python -m bench.seed mysql://root@127.0.0.1:3306/DB [N]   (bench/mariadb.py)
 
 PostgreSQL: the secondary indexes and the name key's unique constraint are taken off (their
 definitions read back from the catalogue, so they come back exactly as the migration made
@@ -151,6 +152,10 @@ def seed_sqlite(url: str, count: int, *, seed: int = 20261125) -> Counts:
 def seed(url: str, count: int) -> Counts:
     if normalize_database_url(url).startswith("sqlite"):
         return seed_sqlite(url, count)
+    if normalize_database_url(url).startswith("mysql"):
+        from bench.mariadb import seed_mariadb
+
+        return seed_mariadb(url, count)
     return seed_postgresql(url, count)
 
 
