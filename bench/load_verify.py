@@ -464,6 +464,10 @@ def run_against_backend(
     with tempfile.TemporaryDirectory(prefix="users-load-") as folder:
         if backend == "sqlite":
             urls = _nullcontext(f"sqlite:///{folder}/users.db")
+        elif backend == "mariadb":
+            from bench.mariadb import DEFAULT_SERVER, throwaway_url
+
+            urls = throwaway_url(DEFAULT_SERVER)
         else:
             urls = throwaway_database(prefix="users_load")
         with (
@@ -518,10 +522,14 @@ def print_report(report: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--backend", choices=("sqlite", "postgresql", "mariadb", "both"), default="both"
+    )
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
-    parser.add_argument("--workers", type=int, help="default: 2 on PostgreSQL, 1 on SQLite")
+    parser.add_argument(
+        "--workers", type=int, help="default: 2 on PostgreSQL, 1 on SQLite and MariaDB"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--base-url", help="load a running service instead (127.0.0.1 only)")
     parser.add_argument("--json", type=Path, help="also write the reports to this file")

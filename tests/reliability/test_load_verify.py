@@ -18,7 +18,12 @@ from bench.load_verify import run_against_backend
 
 
 @pytest.mark.parametrize(
-    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+    "backend",
+    [
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ],
 )
 def test_a_short_load_loses_nothing_and_answers_no_5xx(backend: str) -> None:
     report = run_against_backend(backend, clients=16, duration=2.5, seed=7)
