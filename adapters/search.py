@@ -34,7 +34,17 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, Text, column, func, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+)
 
 from adapters.mariadb import is_mysql_name
 from adapters.tables import SEARCH_GRAMS, SEARCH_INDEX, user_search_keys, users
@@ -142,10 +152,19 @@ def sample_needed(dialect: str) -> bool:
     return dialect == "sqlite" or is_mysql_name(dialect)
 
 
-def sample_statement(term: str) -> Select[Any]:
+_FIRST_KEYS = select(user_search_keys.c.search_key).limit(SAMPLE).subquery()
+#: How many of the first SAMPLE search keys match the LIKE pattern `pattern`: built once,
+#: as building it costs more than running it.
+_SAMPLE: Final = (
+    select(func.count())
+    .select_from(_FIRST_KEYS)
+    .where(_FIRST_KEYS.c.search_key.like(bindparam("pattern"), escape=_LIKE_ESCAPE))
+)
+
+
+def sample_statement(term: str) -> tuple[Select[Any], dict[str, str]]:
     """How many of the first SAMPLE search keys hold `term`: one small read."""
-    first = select(user_search_keys.c.search_key).limit(SAMPLE).subquery()
-    return select(func.count()).select_from(first).where(_like(first.c.search_key, term))
+    return _SAMPLE, {"pattern": _pattern(term)}
 
 
 def is_common(matches_in_sample: int) -> bool:

@@ -253,7 +253,7 @@ class SqlAlchemyUserRepository:
         term = selection.search
         common = False
         if term is not None and search.sample_needed(self._dialect):
-            ((matches,),) = self._rows(search.sample_statement(term))
+            ((matches,),) = self._rows(*search.sample_statement(term))
             common = search.is_common(matches)
         return listing.conditions(selection, self._dialect, common_term=common)
 

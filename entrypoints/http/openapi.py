@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from domain.model import USER_ATTRIBUTES, Attribute
-from domain.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from domain.model import STRING_ATTRIBUTES, USER_ATTRIBUTES, Attribute
+from domain.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORTABLE
 from entrypoints.http.jsonapi import JSONAPI_MEDIA_TYPE
 from entrypoints.http.query import MAX_PAGE_NUMBER
 
@@ -251,20 +251,21 @@ _LIST_PARAMETERS: Final = [
     _query("page[before]", "An opaque cursor from a `prev` link.", {"type": "string"}),
     _query(
         "sort",
-        "Comma-separated sort fields (id, name, address, age, profession, website); "
+        f"Comma-separated sort fields ({', '.join(SORTABLE)}); "
         "a leading `-` sorts descending; id breaks ties.",
         {"type": "string"},
     ),
     *(
         _query(f"filter[{name}]", f"Exact, case-insensitive match on {name}.", {"type": "string"})
-        for name in ("name", "address", "profession", "website")
+        for name in STRING_ATTRIBUTES
     ),
     _query("filter[age]", "Exact age.", {"type": "integer"}),
     _query("filter[age][gte]", "Minimum age, inclusive.", {"type": "integer"}),
     _query("filter[age][lte]", "Maximum age, inclusive.", {"type": "integer"}),
     _query(
         "filter[search]",
-        "Case-insensitive substring of name, address, profession or website.",
+        f"Case-insensitive substring of {', '.join(STRING_ATTRIBUTES[:-1])} or "
+        f"{STRING_ATTRIBUTES[-1]}.",
         {"type": "string"},
     ),
     _FIELDS,

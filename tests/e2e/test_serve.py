@@ -133,6 +133,15 @@ def test_serve_on_postgresql_does_the_full_cycle_and_stops_cleanly(
     stop_cleanly(server)
 
 
+@pytest.mark.mariadb
+def test_serve_on_mariadb_does_the_full_cycle_and_stops_cleanly(
+    serve: type[Server], mariadb_url: str
+) -> None:
+    server = serve(mariadb_url.replace("mysql://", "mariadb://", 1))
+    full_cycle(server.base)
+    stop_cleanly(server)
+
+
 def test_serve_with_two_workers_answers_and_stops_cleanly(
     serve: type[Server], tmp_path: Path
 ) -> None:
@@ -179,6 +188,15 @@ def test_migrate_takes_a_postgres_url(postgres_url: str) -> None:
     url = postgres_url.replace("postgresql://", "postgres://", 1)
     result = subprocess.run(
         [COMMAND, "migrate", "--database-url", url], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.mariadb
+def test_migrate_takes_a_mysql_url_from_the_environment(mariadb_url: str) -> None:
+    environ = {**os.environ, "DATABASE_URL": mariadb_url}
+    result = subprocess.run(
+        [COMMAND, "migrate"], env=environ, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
 
