@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 
+from adapters.mariadb import is_mysql_name
 from adapters.search import search_condition
 from adapters.tables import ADDRESS_PREFIX_LENGTH, users
 from domain.cursors import Key
@@ -87,9 +88,14 @@ def order_by(order: SortOrder, backward: bool) -> list[UnaryExpression[Any]]:
     return terms
 
 
-def beyond(order: SortOrder, boundary: Key, backward: bool) -> ColumnElement[bool]:
+def beyond(order: SortOrder, boundary: Key, backward: bool, dialect: str) -> ColumnElement[bool]:
     """Rows strictly after `boundary` in the direction of travel."""
-    return _beyond(_terms(order, backward), edge_values(order, boundary))
+    terms, values = _terms(order, backward), edge_values(order, boundary)
+    if is_mysql_name(dialect):
+        # MariaDB/MySQL seek no index by a row-value comparison: they would walk the index
+        # from its first entry. The expanded form bounds the first column, where they start.
+        return _expanded(terms, values)
+    return _beyond(terms, values)
 
 
 def edge_values(order: SortOrder, boundary: Key) -> list[str | int]:

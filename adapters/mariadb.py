@@ -152,11 +152,7 @@ def is_name_key_violation(error: exc.IntegrityError, constraint: str) -> bool:
 def migration_lock(connection: Connection) -> Iterator[None]:
     """Holds the named migration lock on `connection` (a session lock: it outlives commits,
     which every DDL statement makes implicitly)."""
-    connection.exec_driver_sql(
-        "SET SESSION max_statement_time = 0"
-        if _on_mariadb(connection)
-        else "SET SESSION max_execution_time = 0"
-    )
+    unbounded(connection)  # migrations may outlast the service's statement bound
     taken = connection.execute(
         text("SELECT GET_LOCK(:name, :wait)"),
         {"name": MIGRATION_LOCK, "wait": MIGRATION_LOCK_WAIT_S},
@@ -169,6 +165,16 @@ def migration_lock(connection: Connection) -> Iterator[None]:
         yield
     finally:
         connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": MIGRATION_LOCK})
+
+
+def unbounded(connection: Connection) -> None:
+    """Lifts the statement time bound for the rest of `connection`'s session (its engine is
+    one of a command's own, not the service's pool)."""
+    connection.exec_driver_sql(
+        "SET SESSION max_statement_time = 0"
+        if _on_mariadb(connection)
+        else "SET SESSION max_execution_time = 0"
+    )
 
 
 def _on_mariadb(connection: Connection) -> bool:

@@ -200,7 +200,7 @@ class SqlAlchemyUserRepository:
         and only the page's rows are fetched whole."""
         where = self._conditions(selection)
         if boundary is not None:
-            where.append(listing.beyond(order, boundary, backward))
+            where.append(listing.beyond(order, boundary, backward, self._dialect))
         ordering = listing.order_by(order, backward)
         if not offset:
             return select(*_USER_COLUMNS).where(*where).order_by(*ordering).limit(limit)
