@@ -32,10 +32,15 @@ def address_prefix(folded: str) -> str:
 
 
 def conditions(
-    selection: UserFilter, dialect: str, *, common_term: bool = False
+    selection: UserFilter,
+    dialect: str,
+    *,
+    common_term: bool = False,
+    search_words: str | None = None,
 ) -> list[ColumnElement[bool]]:
     """The WHERE conditions, one per constraint of `selection`, on the `dialect` database;
-    `common_term`: the search term matches many users (adapters/search.py)."""
+    `common_term`: the search term matches many users; `search_words`: what to ask
+    MariaDB/MySQL's FULLTEXT index for (adapters/search.py: Sampled)."""
     where: list[ColumnElement[bool]] = []
     for attribute, folded in selection.exact:
         where.append(key_column(attribute) == folded)
@@ -48,7 +53,9 @@ def conditions(
     if selection.age_max is not None:
         where.append(users.c.age <= selection.age_max)
     if selection.search is not None:
-        where.append(search_condition(selection.search, dialect, common=common_term))
+        where.append(
+            search_condition(selection.search, dialect, common=common_term, words=search_words)
+        )
     return where
 
 

@@ -107,7 +107,11 @@ def create_mysql_engine(
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
+        # As for PostgreSQL (adapters/engine.py): no pre-ping, the unit of work runs its first
+        # statement again on another connection when the pooled one is dead; no second
+        # ROLLBACK at check-in, the Connection has ended its transaction already.
         pool_pre_ping=False,
+        pool_reset_on_return=None,
         isolation_level="READ COMMITTED",
         connect_args={
             "charset": "utf8mb4",

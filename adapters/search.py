@@ -32,10 +32,13 @@ most users match is better served without the index (search_condition).
 
 from __future__ import annotations
 
-from typing import Any, Final
+import functools
+from collections.abc import Sequence
+from typing import Any, Final, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
+    LargeBinary,
     Select,
     Text,
     bindparam,
@@ -72,14 +75,18 @@ def trigram_phrase(term: str) -> str:
 _grams = column(SEARCH_GRAMS, Text)
 
 
-def required_windows(term: str) -> str:
-    """`term`'s 3-byte windows as the words search_grams holds, each required (BOOLEAN MODE):
-    6 hex digits each, in lower case as the column holds them: InnoDB keeps a binary column's
-    words as they are when a row is written, but folds them when it builds the index over
-    rows already there, so the column holds only lower case (migration 0003)."""
+def _windows(term: str) -> list[bytes]:
+    """`term`'s distinct 3-byte windows, in order."""
     data = term.encode()
-    windows = dict.fromkeys(data[i : i + TRIGRAM].hex() for i in range(len(data) - TRIGRAM + 1))
-    return " ".join(f"+{window}" for window in windows)
+    return list(dict.fromkeys(data[i : i + TRIGRAM] for i in range(len(data) - TRIGRAM + 1)))
+
+
+def required_words(windows: Sequence[bytes]) -> str:
+    """`windows` as the words search_grams holds, each required (BOOLEAN MODE): 6 hex digits,
+    in lower case as the column holds them: InnoDB keeps a binary column's words as they are
+    when a row is written, but folds them when it builds the index over rows already there,
+    so the column holds only lower case (migration 0003)."""
+    return " ".join(f"+{window.hex()}" for window in windows)
 
 
 def escape_like(term: str) -> str:
@@ -98,7 +105,9 @@ def _like(search_key: ColumnElement[str], term: str) -> ColumnElement[bool]:
     return search_key.like(_pattern(term), escape=_LIKE_ESCAPE)
 
 
-def matching_ids(term: str, dialect: str) -> Select[Any]:
+def matching_ids(
+    term: str, dialect: str, *, common: bool = False, words: str | None = None
+) -> Select[Any]:
     """The ids of the users whose search key holds `term` (folded), from the search keys or
     SQLite's FTS5 index alone: what a count of a search needs, without `users`.
 
@@ -114,15 +123,18 @@ def matching_ids(term: str, dialect: str) -> Select[Any]:
             .select_from(_index)
             .where(literal_column(SEARCH_INDEX).op("MATCH")(trigram_phrase(term)))
         )
-    if is_mysql_name(dialect) and len(term.encode()) >= TRIGRAM:
+    if is_mysql_name(dialect) and not common and len(term.encode()) >= TRIGRAM:
+        # `words` (Sampled.words): the rarest few windows; all of them without a sample.
         return select(user_search_keys.c.user_id).where(
-            _grams.match(required_windows(term)),  # MATCH (...) AGAINST (... IN BOOLEAN MODE)
+            _grams.match(words or required_words(_windows(term))),  # MATCH ... AGAINST
             _like(user_search_keys.c.search_key, term),
         )
     return select(user_search_keys.c.user_id).where(_like(user_search_keys.c.search_key, term))
 
 
-def search_condition(term: str, dialect: str, *, common: bool) -> ColumnElement[bool]:
+def search_condition(
+    term: str, dialect: str, *, common: bool, words: str | None = None
+) -> ColumnElement[bool]:
     """Users with `term` in their search key, as a condition on `users`.
 
     `common` (see SAMPLE): the term matches so many users that a page is found soonest by
@@ -137,7 +149,7 @@ def search_condition(term: str, dialect: str, *, common: bool) -> ColumnElement[
             .scalar_subquery()
         )
         return _like(own_key, term)
-    return users.c.id.in_(matching_ids(term, dialect))
+    return users.c.id.in_(matching_ids(term, dialect, words=words))
 
 
 #: How SQLite and MariaDB/MySQL (whose FULLTEXT indexes tell their planners nothing either)
@@ -162,9 +174,74 @@ _SAMPLE: Final = (
 )
 
 
-def sample_statement(term: str) -> tuple[Select[Any], dict[str, str]]:
-    """How many of the first SAMPLE search keys hold `term`: one small read."""
-    return _SAMPLE, {"pattern": _pattern(term)}
+class Sampled(NamedTuple):
+    """What the sample tells: whether the term is common, and on MariaDB/MySQL the FULLTEXT
+    words to ask for (its rarest windows)."""
+
+    common: bool
+    words: str | None = None
+
+
+NOT_SAMPLED: Final = Sampled(common=False)
+#: MariaDB/MySQL: the windows of a term counted in the sample, and how many of the rarest are
+#: asked of the FULLTEXT index. InnoDB reads every posting of every word asked for: a common
+#: trigram ("der" in "taxiderm") holds tens of thousands, and took 176 ms of the rare
+#: search against 1 ms for its three rarest windows alone. The LIKE beside the MATCH keeps
+#: the answer exact whichever windows are asked.
+WINDOWS_PROBED: Final = 12
+WINDOWS_ASKED: Final = 3
+#: The most sample keys an asked window may be in: InnoDB cannot stop a FULLTEXT read once
+#: started (neither max_statement_time nor KILL ends "Fulltext initialization"; a term of
+#: common windows held the server for minutes at a million users), so a term without rare
+#: windows is found by the LIKE scan, which the statement bound can end.
+WINDOW_RARE: Final = 10
+
+
+@functools.cache
+def _window_sample(windows: int) -> Select[Any]:
+    """The sample's count of keys holding the term, then of keys holding each of `windows`
+    windows (bound as w0, w1, ...): one small read, built once per number of windows."""
+    key = _FIRST_KEYS.c.search_key
+    holding = [
+        func.sum(func.locate(bindparam(f"w{i}", type_=LargeBinary), key) > 0)
+        for i in range(windows)
+    ]
+    columns: list[ColumnElement[Any]] = [
+        func.sum(key.like(bindparam("pattern"), escape=_LIKE_ESCAPE)),
+        *holding,
+    ]
+    return select(*columns).select_from(_FIRST_KEYS)
+
+
+def _probed(term: str) -> list[bytes]:
+    windows = _windows(term)
+    if len(windows) <= WINDOWS_PROBED:
+        return windows
+    step = len(windows) / WINDOWS_PROBED  # spread over the term
+    return [windows[int(i * step)] for i in range(WINDOWS_PROBED)]
+
+
+def sample_statement(term: str, dialect: str) -> tuple[Select[Any], dict[str, Any]]:
+    """How many of the first SAMPLE search keys hold `term` (on MariaDB/MySQL also each of
+    its windows): one small read."""
+    if not is_mysql_name(dialect):
+        return _SAMPLE, {"pattern": _pattern(term)}
+    probed = _probed(term)
+    parameters: dict[str, Any] = {f"w{i}": window for i, window in enumerate(probed)}
+    return _window_sample(len(probed)), {"pattern": _pattern(term), **parameters}
+
+
+def read_sample(term: str, dialect: str, row: Sequence[Any]) -> Sampled:
+    common = is_common(int(row[0] or 0))
+    if not is_mysql_name(dialect) or common or len(row) == 1:
+        return Sampled(common=common)
+    counts = [int(count or 0) for count in row[1:]]
+    rarest = sorted(range(len(counts)), key=counts.__getitem__)[:WINDOWS_ASKED]
+    asked = sorted(i for i in rarest if counts[i] <= WINDOW_RARE)
+    if not asked:
+        return Sampled(common=True)  # no rare window: the LIKE, not the FULLTEXT index
+    probed = _probed(term)
+    return Sampled(common=False, words=required_words([probed[i] for i in asked]))
 
 
 def is_common(matches_in_sample: int) -> bool:

@@ -117,6 +117,7 @@ class SqlAlchemyUserRepository:
     def __init__(self, execute: Execute, dialect: str) -> None:
         self._execute = execute
         self._dialect = dialect
+        self._samples: dict[str, search.Sampled] = {}
 
     def _rows(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
@@ -250,12 +251,19 @@ class SqlAlchemyUserRepository:
     def _conditions(self, selection: UserFilter) -> list[ColumnElement[bool]]:
         """listing.conditions, told whether the search term is a common one where the
         database cannot tell by itself (adapters/search.py)."""
-        term = selection.search
-        common = False
-        if term is not None and search.sample_needed(self._dialect):
-            ((matches,),) = self._rows(*search.sample_statement(term))
-            common = search.is_common(matches)
-        return listing.conditions(selection, self._dialect, common_term=common)
+        sampled = self._sampled(selection.search)
+        return listing.conditions(
+            selection, self._dialect, common_term=sampled.common, search_words=sampled.words
+        )
+
+    def _sampled(self, term: str | None) -> search.Sampled:
+        """The search sample for `term`, read once per unit of work (adapters/search.py)."""
+        if term is None or not search.sample_needed(self._dialect):
+            return search.NOT_SAMPLED
+        if term not in self._samples:
+            (row,) = self._rows(*search.sample_statement(term, self._dialect))
+            self._samples[term] = search.read_sample(term, self._dialect, tuple(row))
+        return self._samples[term]
 
     def _count_statement(self, selection: UserFilter, up_to: int | None) -> Select[Any]:
         if selection.is_empty:
@@ -263,7 +271,10 @@ class SqlAlchemyUserRepository:
             return _TOTAL
         if selection.search is not None and attrs.evolve(selection, search=None).is_empty:
             # Search alone: the search index or keys hold one row per user.
-            matching = search.matching_ids(selection.search, self._dialect)
+            sampled = self._sampled(selection.search)
+            matching = search.matching_ids(
+                selection.search, self._dialect, common=sampled.common, words=sampled.words
+            )
         else:
             matching = select(users.c.id).where(*self._conditions(selection))
         if up_to is not None:
