@@ -38,6 +38,7 @@ from typing import Any, Final, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     LargeBinary,
     Select,
     Text,
@@ -203,11 +204,11 @@ def _window_sample(windows: int) -> Select[Any]:
     windows (bound as w0, w1, ...): one small read, built once per number of windows."""
     key = _FIRST_KEYS.c.search_key
     holding = [
-        func.sum(func.locate(bindparam(f"w{i}", type_=LargeBinary), key) > 0)
+        func.sum(func.locate(bindparam(f"w{i}", type_=LargeBinary), key) > 0, type_=Integer)
         for i in range(windows)
     ]
     columns: list[ColumnElement[Any]] = [
-        func.sum(key.like(bindparam("pattern"), escape=_LIKE_ESCAPE)),
+        func.sum(key.like(bindparam("pattern"), escape=_LIKE_ESCAPE), type_=Integer),
         *holding,
     ]
     return select(*columns).select_from(_FIRST_KEYS)
