@@ -342,7 +342,7 @@ def test_mariadb_tables_are_innodb_utf8mb4_with_binary_keys(
             assert (storage_engine, collation) == ("InnoDB", "utf8mb4_bin"), name
     assert dict(keys) == {
         "name_key": "varbinary",
-        "address_key": "blob",
+        "address_key": "varbinary",
         "address_prefix": "varbinary",
         "profession_key": "varbinary",
         "website_key": "varbinary",
