@@ -422,13 +422,15 @@ class SqlAlchemyUserRepository:
         offset: int = 0,
         boundary: Key | None = None,
         backward: bool = False,
+        count_up_to: int | None = None,  # ignored: exact counts satisfy "at least" (issue 19)
     ) -> tuple[list[User], int]:
         rows = self._find_rows(selection, order, limit, offset, boundary, backward, True)
         if not rows:  # an empty page carries no total: ask for it alone
             return [], self.count(selection)
         return [_to_user(row[1:]) for row in rows], int(rows[0][0])
 
-    def count(self, selection: UserFilter) -> int:
+    def count(self, selection: UserFilter, *, up_to: int | None = None) -> int:
+        # `up_to` ignored until the bounded count lands (issue 19): an exact count is at least.
         if selection.is_empty:
             # Exact and O(1): the sharded counter kept in step by add() and remove().
             statement, parameters = _TOTAL, {}

@@ -73,6 +73,7 @@ def build_app(settings: Settings) -> Starlette:
         uow_factory,
         readiness,
         cors_origins=settings.cors_origins,
+        allowed_hosts=settings.allowed_hosts,
         run=run,
         maintenance=maintenance,
     )
@@ -80,5 +81,9 @@ def build_app(settings: Settings) -> Starlette:
 
 def build_memory_app(settings: Settings | None = None) -> Starlette:
     """The service over the in-memory adapter (tests, demos): nothing survives the process."""
-    origins = settings.cors_origins if settings else ()
-    return create_app(cast(UnitOfWorkFactory, in_memory_uow_factory()), cors_origins=origins)
+    settings = settings or Settings()
+    return create_app(
+        cast(UnitOfWorkFactory, in_memory_uow_factory()),
+        cors_origins=settings.cors_origins,
+        allowed_hosts=settings.allowed_hosts,
+    )

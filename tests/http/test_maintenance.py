@@ -66,7 +66,7 @@ def test_the_service_over_sql_balances_its_name_ranges_at_start(tmp_path: Path) 
             return int(connection.execute(text("SELECT count(*) FROM name_buckets")).scalar_one())
 
     assert ranges() == 1
-    with TestClient(build_app(Settings(database_url=url))) as client:
+    with TestClient(build_app(Settings(database_url=url, allowed_hosts=("testserver",)))) as client:
         deadline = time.monotonic() + 5
         while ranges() == 1 and time.monotonic() < deadline:
             time.sleep(0.02)
