@@ -194,7 +194,9 @@ SCHEMAS: Final[dict[str, Any]] = {
 
 _ERROR_DESCRIPTIONS: Final = {
     "400": "Malformed JSON, a body that is not an object, a missing or malformed `data`, "
-    "a missing `type`, or a bad query parameter (`source.parameter`).",
+    "a missing `type`, a bad query parameter (`source.parameter`; also a page[number] beyond "
+    "the numbered pages' reach), or a Host header naming a host this service does not "
+    "answer for (`host_not_allowed`, `source.header` Host).",
     "403": "The document carries a client-generated id.",
     "404": "No such user (or a non-integer id).",
     "405": "The path does not allow this method; `Allow` lists those it does.",

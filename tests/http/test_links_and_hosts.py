@@ -148,3 +148,32 @@ def test_the_flag_wins_over_the_environment_which_wins_over_the_default() -> Non
 def test_any_host_is_answered_when_allowed_hosts_says_star() -> None:
     with memory_client(allowed_hosts=["*"]) as client:
         assert client.get("/healthz", headers={"Host": "anything.example"}).status_code == 200
+
+
+def test_every_adapter_walks_back_from_the_last_cursor_page(any_client: TestClient) -> None:
+    for name in ("Ada", "Alan", "Barbara", "Edsger", "Grace"):
+        response = any_client.post(
+            "/api/v1/users",
+            json={
+                "data": {
+                    "type": "users",
+                    "attributes": {
+                        "name": name,
+                        "address": "London",
+                        "age": 36,
+                        "profession": "mathematician",
+                        "website": "https://ada.example",
+                    },
+                }
+            },
+            headers={"Content-Type": JSONAPI},
+        )
+        assert response.status_code == 201, response.text
+    first = check_document(any_client.get("/api/v1/users?page[size]=2&sort=-name"))
+    last = check_document(any_client.get(first["links"]["last"]))
+    assert [user["attributes"]["name"] for user in last["data"]] == ["Alan", "Ada"]
+    assert last["links"]["next"] is None
+    before = check_document(any_client.get(last["links"]["prev"]))
+    assert [user["attributes"]["name"] for user in before["data"]] == ["Edsger", "Barbara"]
+    searched = check_document(any_client.get("/api/v1/users?filter[search]=a&page[number]=1"))
+    assert searched["meta"] == {"total": 5}
