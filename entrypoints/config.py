@@ -58,8 +58,12 @@ class Settings:
     workers: int = 1
     cors_origins: tuple[str, ...] = field(default=(), converter=_origins)
     log_level: str = "info"
-    #: Host header values answered (hosts.py); `*` any.
-    allowed_hosts: tuple[str, ...] = field(default=loopback_hosts(DEFAULT_PORT), converter=_origins)
+    #: Host header values answered (hosts.py); `*` any. Default: from `host` and `port`.
+    allowed_hosts: tuple[str, ...] = field(converter=_origins)
+
+    @allowed_hosts.default
+    def _allowed_hosts_for_the_address(self) -> tuple[str, ...]:
+        return default_allowed_hosts(self.host, self.port)
 
     @classmethod
     def load(

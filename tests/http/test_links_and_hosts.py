@@ -131,6 +131,7 @@ def test_bound_to_loopback_only_the_loopback_names_with_the_port_are_allowed() -
     settings = Settings.load({}, host="127.0.0.1", port=8123)
     assert set(settings.allowed_hosts) == {"localhost:8123", "127.0.0.1:8123", "[::1]:8123"}
     assert Settings.load({}, host="::1", port=80).allowed_hosts[0] == "localhost:80"
+    assert Settings(port=9000).allowed_hosts[0] == "localhost:9000"
 
 
 def test_bound_elsewhere_without_a_list_any_host_is_allowed() -> None:
