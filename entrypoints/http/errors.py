@@ -34,6 +34,7 @@ from entrypoints.http.jsonapi import (
     error_document,
     json_bytes,
 )
+from entrypoints.http.links import self_link
 from entrypoints.http.security import SECURITY_HEADERS
 
 logger = logging.getLogger("users_service.errors")
@@ -222,9 +223,7 @@ def error_response(
 
 
 def _self_link(request: Request) -> str:
-    query = request.scope.get("query_string", b"")
-    path: str = request.scope.get("path", "/")
-    return f"{path}?{query.decode('latin-1')}" if query else path
+    return self_link(request.scope)
 
 
 def _domain_error(request: Request, exc: Exception) -> Response:

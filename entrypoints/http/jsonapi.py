@@ -24,6 +24,7 @@ RESOURCE_TYPE: Final = "users"
 COLLECTION_PATH: Final = "/api/v1/users"
 CURSOR_PROFILE: Final = "http://jsonapi.org/profiles/ethanresnick/cursor-pagination/"
 CURSOR_ERROR_TYPE: Final = "https://jsonapi.org/profiles/ethanresnick/cursor-pagination/"
+CURSOR_MEDIA_TYPE: Final = f'{JSONAPI_MEDIA_TYPE}; profile="{CURSOR_PROFILE}"'
 JSONAPI_OBJECT: Final = {"version": "1.1"}
 _CURSOR_JSONAPI_OBJECT: Final = {"version": "1.1", "profile": [CURSOR_PROFILE]}
 
@@ -48,7 +49,14 @@ def user_path(user_id: int) -> str:
     return f"{COLLECTION_PATH}/{user_id}"
 
 
-def resource_object(user: User, fields: Fields = None) -> dict[str, Any]:
+def media_type(*, cursor_profile: bool = False) -> str:
+    """The Content-Type of a document: JSON:API 1.1 says a server that applied a profile
+    names it in the media type too."""
+    return CURSOR_MEDIA_TYPE if cursor_profile else JSONAPI_MEDIA_TYPE
+
+
+def resource_object(user: User, fields: Fields = None, base: str = "") -> dict[str, Any]:
+    """`base` is the scheme and host links start with (links.origin)."""
     if fields is None:
         attributes = dict(zip(ATTRIBUTES, _attribute_values(user), strict=True))
     else:
@@ -57,15 +65,15 @@ def resource_object(user: User, fields: Fields = None) -> dict[str, Any]:
         "type": RESOURCE_TYPE,
         "id": str(user.id),
         "attributes": attributes,
-        "links": {"self": user_path(user.id)},
+        "links": {"self": base + user_path(user.id)},
     }
 
 
-def resource_document(user: User, fields: Fields = None) -> dict[str, Any]:
+def resource_document(user: User, fields: Fields = None, base: str = "") -> dict[str, Any]:
     return {
         "jsonapi": JSONAPI_OBJECT,
-        "links": {"self": user_path(user.id)},
-        "data": resource_object(user, fields),
+        "links": {"self": base + user_path(user.id)},
+        "data": resource_object(user, fields, base),
     }
 
 
@@ -75,13 +83,14 @@ def collection_document(
     meta: Mapping[str, Any],
     fields: Fields = None,
     *,
+    base: str = "",
     cursor_profile: bool = False,
 ) -> dict[str, Any]:
     return {
         "jsonapi": _CURSOR_JSONAPI_OBJECT if cursor_profile else JSONAPI_OBJECT,
         "links": dict(links),
         "meta": dict(meta),
-        "data": [resource_object(user, fields) for user in users],
+        "data": [resource_object(user, fields, base) for user in users],
     }
 
 

@@ -11,6 +11,8 @@ from jsonschema import Draft202012Validator
 
 SCHEMA = Path(__file__).resolve().parent.parent / "data" / "jsonapi" / "schema-1.1.json"
 JSONAPI = "application/vnd.api+json"
+#: The media type of a cursor page: the profile applied, named (JSON:API 1.1).
+CURSOR_PAGES = 'application/vnd.api+json; profile="http://jsonapi.org/profiles/ethanresnick/cursor-pagination/"'
 
 
 @cache
@@ -20,7 +22,8 @@ def _validator() -> Draft202012Validator:
 
 def check_document(response: Any) -> dict[str, Any]:
     """The body of a JSON:API response, after checking its media type and its schema."""
-    assert response.headers["content-type"] == JSONAPI, response.headers.get("content-type")
+    content_type = response.headers["content-type"]
+    assert content_type in (JSONAPI, CURSOR_PAGES), content_type
     document: dict[str, Any] = response.json()
     errors = sorted(_validator().iter_errors(document), key=str)
     assert not errors, f"{errors[0].message} at {list(errors[0].absolute_path)}: {document}"

@@ -36,11 +36,11 @@ def test_creating_a_user_answers_201_with_location_etag_and_the_resource(
         "type": "users",
         "id": "1",
         "attributes": attributes(),
-        "links": {"self": "/api/v1/users/1"},
+        "links": {"self": "http://testserver/api/v1/users/1"},
     }
-    assert response.headers["location"] == "/api/v1/users/1"
+    assert response.headers["location"] == "http://testserver/api/v1/users/1"
     assert response.headers["etag"] == '"1-1"'
-    assert document["links"]["self"] == "/api/v1/users/1"
+    assert document["links"]["self"] == "http://testserver/api/v1/users/1"
 
 
 def test_the_tutorial_urls_with_json_suffix_still_work(client: TestClient) -> None:
