@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 
-from adapters.search import search_shape, substring_condition, trigram_phrase
+from adapters.search import LIKE_ESCAPE, search_shape, substring_condition, trigram_phrase
 from adapters.tables import ADDRESS_PREFIX_LENGTH, user_search_keys, users
 from domain.cursors import Key
 from domain.queries import SortOrder, UserFilter
 
-_LIKE_ESCAPE = "\\"
+_LIKE_ESCAPE = LIKE_ESCAPE
 
 
 #: The one sort column whose values are unique (tables.py: the name key's constraint).
@@ -77,7 +77,7 @@ def conditions(selection: UserFilter, *, bound: bool = False) -> list[ColumnElem
             )
         )
         phrase = value("search_phrase", trigram_phrase(selection.search))
-        where.append(substring_condition(selection.search, like, phrase))
+        where.append(substring_condition(selection.search, like, phrase, pattern))
     return where
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -166,6 +167,7 @@ def slowloris(base: str, pid: int, count: int = 200, seconds: float = 10) -> Non
 
 
 def search(base: str, pid: int, length: int = 65_000) -> None:
+    length = int(os.environ.get("PROBE_SEARCH_LENGTH", length))
     term = "a" * length
     with httpx.Client(timeout=120) as client:
         created = client.post(

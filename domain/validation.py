@@ -15,12 +15,20 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from domain.errors import FieldError, UserValidationError
-from domain.model import ATTRIBUTES, NewUser
+from domain.model import ATTRIBUTES, STRING_ATTRIBUTES, NewUser
 
 NAME_MAX: Final = 250
 ADDRESS_MAX: Final = 2000
 PROFESSION_MAX: Final = 250
 WEBSITE_MAX: Final = 250
+#: The most characters each text attribute holds.
+TEXT_MAXIMA: Final = {
+    "name": NAME_MAX,
+    "address": ADDRESS_MAX,
+    "profession": PROFESSION_MAX,
+    "website": WEBSITE_MAX,
+}
+assert tuple(TEXT_MAXIMA) == STRING_ATTRIBUTES
 AGE_MIN: Final = 0
 AGE_MAX: Final = 150
 
