@@ -43,8 +43,9 @@ addresses = (
 
 # Names: no invisible character and something visible (the names rule, test_name_rules.py).
 names = clean_text(250).filter(
-    lambda s: DEFAULT_IGNORABLE.search(s) is None
-    and any(unicodedata.category(c)[0] in "LNPS" for c in s)
+    lambda s: (
+        DEFAULT_IGNORABLE.search(s) is None and any(unicodedata.category(c)[0] in "LNPS" for c in s)
+    )
 )
 
 valid_users = st.fixed_dictionaries(
