@@ -4,7 +4,9 @@
     .venv/bin/python -m bench.hostile_probe --case search --database-url postgresql://...
     PYTHONPATH=/tmp/old-tree .venv/bin/python bench/hostile_probe.py   # another tree
 
-Cases: `header-line` (one 100 MB header line; /healthz latency meanwhile), `unfinished`
+Cases: `paths` (asset names and ids the file system or int() refused: the status and the
+log bytes of each request), `header-line` (one 100 MB header line; /healthz latency
+meanwhile), `unfinished`
 (five unfinished 40 MB heads; the server's RSS growth), `slowloris` (200 connections
 trickling header lines; how many are still open after 10 s), `search` (a 65,000-character
 filter[search] term of one repeated character against a table holding a matching row:
@@ -236,6 +238,33 @@ def disconnect(base: str, pid: int, log: Path) -> None:
     print(f"disconnect: connection held {held:.2f} s after the client's close; log: {lines[-1:]}")
 
 
+def paths(base: str, log: Path) -> None:
+    """Crafted paths: the status and the log bytes each request costs."""
+    digits = "9" * 5000
+    cases = [
+        ("GET", "/assets/app/" + "a" * 300 + ".js"),
+        ("GET", "/assets/app/" + "a" * 15000 + ".js"),
+        ("GET", f"/api/v1/users/{digits}"),
+        ("PATCH", f"/api/v1/users/{digits}"),
+        ("DELETE", f"/api/v1/users/{digits}"),
+        ("GET", "/assets/app/" + "a" * 65000 + ".js"),
+    ]
+    body = b'{"data":{"type":"users","id":"1","attributes":{}}}'
+    for method, path in cases:
+        before = log.stat().st_size
+        response = httpx.request(
+            method,
+            base + path,
+            content=body if method == "PATCH" else None,
+            headers={"Content-Type": "application/json"},
+        )
+        time.sleep(0.3)
+        print(
+            f"paths: {method} {path[:20]}... ({len(path)} characters): "
+            f"{response.status_code}, log +{log.stat().st_size - before} bytes"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--case", default="all")
@@ -244,9 +273,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'probe.db'}"
         with _service(url, Path(folder)) as (base, pid, log):
-            cases = ["header-line", "unfinished", "slowloris", "search", "disconnect"]
+            cases = ["paths", "header-line", "unfinished", "slowloris", "search", "disconnect"]
             for case in cases if args.case == "all" else args.case.split(","):
-                if case == "header-line":
+                if case == "paths":
+                    paths(base, log)
+                elif case == "header-line":
                     header_line(base, pid)
                 elif case == "unfinished":
                     unfinished(base, pid)
