@@ -25,11 +25,23 @@ INVISIBLE = [
     "\u2066", "\u2067", "\u2068", "\u2069",
 ]  # fmt: skip
 
+#: Default_Ignorable_Code_Point ranges outside category Cf (DerivedCoreProperties.txt):
+#: Hangul fillers, Khmer inherent vowels, Mongolian selectors, variation selectors.
+_IGNORABLE_RANGES = [
+    (0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xE0100, 0xE01EF),
+]  # fmt: skip
+
+
+def _ignorable(c: str) -> bool:
+    return any(low <= ord(c) <= high for low, high in _IGNORABLE_RANGES)
+
+
 text_chars = st.characters(exclude_categories=("Cc", "Cs", "Cf", "Cn", "Co"))
 names = st.text(text_chars, min_size=1, max_size=60).filter(
     lambda s: (
         any(unicodedata.category(c)[0] in "LNPS" for c in s)
-        and not any(c in s for c in INVISIBLE)
+        and not any(_ignorable(c) for c in s)
         and s.strip() == s
         and len(unicodedata.normalize("NFC", s)) <= 250
     )
