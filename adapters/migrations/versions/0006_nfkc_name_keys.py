@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -70,7 +71,7 @@ _users = sa.table(
 _search_keys = sa.table("user_search_keys", sa.column("user_id"), sa.column("search_key"))
 
 
-def _new_keys(row: sa.Row[object]) -> dict[str, str]:
+def _new_keys(row: Any) -> dict[str, str]:  # a row of users (a variadic sa.Row)
     keys = {f"{text}_key": _key(getattr(row, text)) for text in _TEXTS}
     keys["address_prefix"] = keys["address_key"][:_ADDRESS_PREFIX_LENGTH]
     return keys
