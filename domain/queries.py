@@ -9,8 +9,12 @@ from attrs import field, frozen
 
 from domain.errors import InvalidQueryError
 from domain.model import ATTRIBUTES, STRING_ATTRIBUTES, User, comparison_key
+from domain.validation import TEXT_MAXIMA
 
 SORTABLE: Final = ("id", *ATTRIBUTES)
+#: The longest filter[search] term: a term longer than every attribute cannot occur in one
+#: (a match never spans two attributes), and bounding it bounds what a search costs.
+SEARCH_TERM_MAX: Final = max(TEXT_MAXIMA.values())
 DEFAULT_PAGE_SIZE: Final = 20
 MAX_PAGE_SIZE: Final = 100
 #: Numbered pages reach this many users from either end of a list, as Elasticsearch's
@@ -57,9 +61,7 @@ class UserFilter:
             age=age,
             age_min=age_min,
             age_max=age_max,
-            search=None
-            if search is None
-            else comparison_key(_plain_text("filter[search]", search)),
+            search=None if search is None else _search_term(search),
         )
 
     @property
@@ -83,6 +85,16 @@ class UserFilter:
                 for attribute in STRING_ATTRIBUTES
             )
         return True
+
+
+def _search_term(term: str) -> str:
+    if len(term) > SEARCH_TERM_MAX:
+        raise InvalidQueryError(
+            "filter[search]",
+            f"filter[search] must be at most {SEARCH_TERM_MAX} characters, the most an "
+            f"attribute holds; got {len(term)}",
+        )
+    return comparison_key(_plain_text("filter[search]", term))
 
 
 def _plain_text(parameter: str, value: str) -> str:

@@ -203,6 +203,7 @@ def _serve(settings: Settings) -> int:
     import uvicorn
 
     from entrypoints import bootstrap
+    from entrypoints.http_protocol import HTTP_PROTOCOL
 
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, _stop_quietly)
@@ -220,7 +221,9 @@ def _serve(settings: Settings) -> int:
         "host": settings.host,
         "port": settings.port,
         "loop": "uvloop",
-        "http": "httptools",
+        # httptools with a bound and a deadline for request heads, and our headers on the
+        # answers uvicorn writes itself (entrypoints/http_protocol.py).
+        "http": HTTP_PROTOCOL,
         "access_log": False,
         "log_config": log_config(settings.log_level),
         "log_level": settings.log_level,

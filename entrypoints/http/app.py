@@ -22,6 +22,7 @@ from domain.errors import StorageUnavailableError
 from entrypoints.config import ANY_HOST
 from entrypoints.http.errors import exception_handlers
 from entrypoints.http.hosts import AllowedHostsMiddleware
+from entrypoints.http.ids import CONVERTOR_NAME
 from entrypoints.http.middleware import BodyLimitMiddleware, ServiceMiddleware
 from entrypoints.http.openapi import openapi_bytes
 from entrypoints.http.resources import (
@@ -92,8 +93,8 @@ def api_routes(
     return [
         Route("/api/v1/users", collection, methods=COLLECTION_METHODS),
         Route("/api/v1/users.json", collection, methods=COLLECTION_METHODS),
-        Route("/api/v1/users/{user_id:int}", item, methods=ITEM_METHODS),
-        Route("/api/v1/users/{user_id:int}.json", item, methods=ITEM_METHODS),
+        Route(f"/api/v1/users/{{user_id:{CONVERTOR_NAME}}}", item, methods=ITEM_METHODS),
+        Route(f"/api/v1/users/{{user_id:{CONVERTOR_NAME}}}.json", item, methods=ITEM_METHODS),
         Route("/api/v1/openapi.json", _inline(_openapi_endpoint()), methods=["GET"]),
         Route("/healthz", _inline(health), methods=["GET"]),
         Route("/readyz", _run_with(run, readiness_endpoint(readiness)), methods=["GET"]),

@@ -152,10 +152,66 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _DuplicateMember(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose members all have different names: RFC 8259 leaves a repeated name's
+    meaning open (we would keep the last, a proxy or a client library may keep the first),
+    so a document that repeats one is refused rather than read one way among several."""
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise _DuplicateMember(name)
+            seen.add(name)
+    return document
+
+
+#: RFC 8259 section 8.1: JSON exchanged between systems is UTF-8, without a byte-order mark.
+#: The standard library would also accept UTF-16 and UTF-32 (it guesses from the first bytes)
+#: and a BOM; NUL never occurs in UTF-8 JSON text (it must be escaped), but in every UTF-16/32
+#: encoding of it, so its presence alone tells those apart from UTF-8.
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
+
+
+def _text(body: bytes) -> str:
+    if body.startswith(_UTF8_BOM) or b"\x00" in body:
+        raise _not_utf8()
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _not_utf8() from None
+
+
+def _not_utf8() -> DocumentError:
+    return DocumentError(
+        400,
+        "invalid_encoding",
+        "the request body must be JSON encoded as UTF-8, without a byte-order mark (RFC 8259)",
+        "",
+    )
+
+
 def parse_body(body: bytes) -> dict[str, Any]:
     """The top-level object of a request body. Raises DocumentError."""
+    text = _text(body)
     try:
-        document = json.loads(body, parse_constant=_reject_constant)
+        document = json.loads(
+            text, parse_constant=_reject_constant, object_pairs_hook=_unique_members
+        )
+    except _DuplicateMember as duplicate:
+        raise DocumentError(
+            400,
+            "duplicate_member",
+            f"the member {duplicate.name[:64]!r} appears twice in one object; "
+            "each member name must be given once",
+            "",
+        ) from None
     except (ValueError, RecursionError):
         raise DocumentError(
             400, "malformed_json", "the request body is not valid JSON", ""

@@ -177,7 +177,7 @@ def test_a_post_document_that_is_not_a_users_resource_is_refused(
         (b"[1, 2]", "not_an_object"),
         (b'"users"', "not_an_object"),
         (b'{"data": NaN}', "malformed_json"),
-        (b"\xff\xfe{", "malformed_json"),
+        (b"\xff\xfe{", "invalid_encoding"),
         (b"[" * 10_000 + b"]" * 10_000, "malformed_json"),
     ],
 )

@@ -181,8 +181,11 @@ def _round_trip(client: TestClient, values: dict[str, Any]) -> dict[str, Any]:
 def test_injected_and_unusual_text_is_stored_and_found_byte_for_byte(
     any_client: TestClient,
 ) -> None:
-    for text in INJECTIONS + UNICODE:
-        values = {"name": f"{text} name", "address": f"{text}\nline 2", "profession": text}
+    for number, text in enumerate(INJECTIONS + UNICODE):
+        # Names may not hold invisible or text-direction characters, and are stored in NFC
+        # (tests/http/test_look_alike_names.py): the unicode cases go to the other attributes.
+        name = f"{text} name" if text in INJECTIONS else f"unicode {number} name"
+        values = {"name": name, "address": f"{text}\nline 2", "profession": text}
         stored = _round_trip(any_client, values)
         assert {key: stored[key] for key in values} == values
     # the injections did nothing: every user is there, and only they
