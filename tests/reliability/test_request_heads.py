@@ -154,12 +154,15 @@ def test_a_head_over_the_limit_is_refused_with_our_headers_and_closed(
 def test_a_head_just_under_the_limit_and_a_large_body_after_it_are_served(
     served: Served,
 ) -> None:
-    head = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: "
+    host = f"Host: 127.0.0.1:{served.port}\r\n".encode()  # an allowed host
+    head = b"GET /healthz HTTP/1.1\r\n" + host + b"X-Pad: "
     head += b"p" * (HEAD_BYTES_MAX - len(head) - 4) + b"\r\n\r\n"
     assert len(head) == HEAD_BYTES_MAX
     body = json.dumps({"data": {"type": "users", "attributes": {"name": "x" * 60_000}}}).encode()
     post = (
-        b"POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"POST /api/v1/users HTTP/1.1\r\n"
+        + host
+        + b"Content-Type: application/json\r\n"
         + f"Content-Length: {len(body)}\r\n\r\n".encode()
         + body
     )
@@ -251,8 +254,10 @@ def test_uvicorns_own_answers_carry_our_headers(served: Served, head: bytes) -> 
 def test_a_client_gone_mid_body_is_let_go_at_once_and_logged_as_499(served: Served) -> None:
     with served.connect() as connection:
         connection.sendall(
-            b"POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b'Content-Length: 1000\r\n\r\n{"data":'
+            b"POST /api/v1/users HTTP/1.1\r\n"
+            + f"Host: 127.0.0.1:{served.port}\r\n".encode()
+            + b"Content-Type: application/json\r\n"
+            + b'Content-Length: 1000\r\n\r\n{"data":'
         )
         time.sleep(0.2)
         connection.shutdown(socket.SHUT_WR)
