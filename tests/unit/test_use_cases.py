@@ -17,6 +17,7 @@ from domain.errors import (
 )
 from domain.queries import CursorPage, NumberPage, SortOrder, UserFilter, UserQuery
 from domain.use_cases import change_user, get_user, list_users, register_user, remove_user
+from tests.support.bounded import follow
 
 Factory = Callable[[], InMemoryUnitOfWork]
 
@@ -186,13 +187,15 @@ def test_number_pages_cover_the_list_once(uow: Factory) -> None:
 def test_cursor_pages_walk_forward_and_back(uow: Factory) -> None:
     _seed(uow, 25)
     order = SortOrder.parse("profession,-age")
-    pages = [list_users(uow(), UserQuery(order=order, page=CursorPage(10)))]
-    while pages[-1].next_cursor:
-        pages.append(
-            list_users(
-                uow(), UserQuery(order=order, page=CursorPage(10, after=pages[-1].next_cursor))
-            )
-        )
+    pages = follow(
+        list_users(uow(), UserQuery(order=order, page=CursorPage(10))),
+        lambda page: (
+            list_users(uow(), UserQuery(order=order, page=CursorPage(10, after=page.next_cursor)))
+            if page.next_cursor
+            else None
+        ),
+        at_most=3 + 2,
+    )
     assert [len(p.users) for p in pages] == [10, 10, 5]
     assert pages[0].prev_cursor is None and pages[-1].next_cursor is None
     everyone = [u for p in pages for u in p.users]
@@ -210,12 +213,16 @@ def test_a_cursor_page_neither_skips_nor_repeats_while_others_change(uow: Factor
     remove_user(uow(), first.users[0].id)  # before the cursor
     register_user(uow(), attributes(name="AAA early"))  # sorts before everyone
     remove_user(uow(), 10)  # after the cursor: simply gone
-    rest = []
-    cursor = first.next_cursor
-    while cursor:
-        page = list_users(uow(), UserQuery(order=order, page=CursorPage(5, after=cursor)))
-        rest += [u.id for u in page.users]
-        cursor = page.next_cursor
+    pages = follow(
+        first,
+        lambda page: (
+            list_users(uow(), UserQuery(order=order, page=CursorPage(5, after=page.next_cursor)))
+            if page.next_cursor
+            else None
+        ),
+        at_most=4 + 2,
+    )
+    rest = [u.id for page in pages[1:] for u in page.users]
     assert rest == [i for i in range(6, 21) if i != 10]
 
 
