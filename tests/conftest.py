@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from tests.support.mutation import keep_the_mutated_folders_tests
 from tests.support.services import unavailable
 
 POSTGRES_SERVER = os.environ.get(
@@ -54,3 +55,7 @@ def postgres_url() -> Iterator[str]:
 def sqlite_url(tmp_path: Path) -> str:
     """A new embedded SQLite database file for one test."""
     return f"sqlite:///{tmp_path / 'users.db'}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    keep_the_mutated_folders_tests(config, items)
