@@ -16,21 +16,14 @@ from domain.use_cases import list_users
 from domain.validation import validate_new_user
 from tests.support import reference
 from tests.support.bounded import follow
+from tests.support.users import DEFAULTS, user_attributes
 
 Factory = Callable[[], UnitOfWork]
 
 
 def add(uow_factory: Factory, name: str, **attributes: Any) -> User:
-    values = {
-        "name": name,
-        "address": "1 Main Street",
-        "age": 30,
-        "profession": "Engineer",
-        "website": "https://example.org",
-        **attributes,
-    }
     with uow_factory() as uow:
-        user = uow.users.add(validate_new_user(values))
+        user = uow.users.add(validate_new_user(user_attributes(name=name, **attributes)))
         uow.commit()
     return user
 
@@ -254,13 +247,7 @@ def test_find_counted_is_find_with_the_count_of_the_filter(
 
 
 def _attributes(name: str) -> dict[str, object]:
-    return {
-        "name": name,
-        "address": "a",
-        "age": 1,
-        "profession": "p",
-        "website": "http://w.example",
-    }
+    return user_attributes(name=name, address="a", age=1, profession="p", website="http://w.x")
 
 
 # --- unicode ------------------------------------------------------------------------------
@@ -538,7 +525,7 @@ def test_keyset_pages_walk_forward_and_back_in_mixed_directions(people: Factory,
     more = [{**PEOPLE[0], "id": 6, "name": "Zed", "age": 20, "profession": "poet"}]
     more.append({**PEOPLE[0], "id": 7, "name": "ada2", "age": 36, "profession": "POET"})
     for row in more:
-        row.update(address="1 Main Street", website="https://example.org")
+        row.update(address=DEFAULTS["address"], website=DEFAULTS["website"])
     expected = _expected_order(PEOPLE + more, sort)
     margin = len(expected) // 2 + 3  # pages of 2, plus a margin
 

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from bench.servers import free_port
+from tests.support.users import user_attributes
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -124,15 +125,14 @@ class Api:
 
 def sample_user(number: int, **changes: Any) -> dict[str, Any]:
     professions = ["Engineer", "Teacher", "Nurse", "Carpenter", "Designer", "Librarian", "Pilot"]
-    user = {
+    varied = {
         "name": f"Person {number:02d}",
         "address": f"{number} Main Street, Springfield",
         "age": 18 + (number * 7) % 60,
         "profession": professions[number % len(professions)],
         "website": f"https://person{number:02d}.example.org",
     }
-    user.update(changes)
-    return user
+    return user_attributes(**{**varied, **changes})
 
 
 def chromium_missing_message() -> str | None:

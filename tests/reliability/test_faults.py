@@ -24,6 +24,7 @@ from adapters.engine import ANSWER_BOUND_S, CONNECT_TIMEOUT_S, POOL_TIMEOUT_S
 from adapters.tables import SEARCH_SEPARATOR
 from bench.load_verify import HEADERS, World, check_after, http_client, load
 from bench.servers import PrivateCluster, ServeProcess, serving
+from tests.support.users import new_user_document
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -60,8 +61,7 @@ async def _until_ok(http: httpx.AsyncClient, path: str, bound: float) -> float:
 
 
 def _new_user(name: str) -> dict[str, Any]:
-    attributes = {"name": name, "address": "1 Main St", "age": 30, "profession": "x"}
-    return {"data": {"type": "users", "attributes": {**attributes, "website": "https://a.example"}}}
+    return new_user_document(name=name)
 
 
 async def _outage_scenario(server: ServeProcess, cluster: PrivateCluster) -> dict[str, Any]:

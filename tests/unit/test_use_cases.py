@@ -18,19 +18,13 @@ from domain.errors import (
 from domain.queries import CursorPage, NumberPage, SortOrder, UserFilter, UserQuery
 from domain.use_cases import change_user, get_user, list_users, register_user, remove_user
 from tests.support.bounded import follow
+from tests.support.users import user_attributes
 
 Factory = Callable[[], InMemoryUnitOfWork]
 
 
 def attributes(name: str = "Ada Lovelace", **overrides: object) -> dict[str, object]:
-    base: dict[str, object] = {
-        "name": name,
-        "address": "12 St James's Square\nLondon",
-        "age": 36,
-        "profession": "Mathematician",
-        "website": "https://example.org/ada",
-    }
-    return {**base, **overrides}
+    return user_attributes(name=name, **overrides)
 
 
 @pytest.fixture
