@@ -21,6 +21,7 @@ from domain.queries import SortOrder, UserFilter
 from domain.validation import validate_new_user
 from tests.contract.conftest import SQL_ADAPTERS, empty_store
 from tests.contract.test_adapters_agree import text as any_text
+from tests.support.users import user_attributes
 
 
 def _valid(name: str) -> bool:
@@ -37,15 +38,7 @@ NAME_ORDER = SortOrder.parse("name")
 
 
 def _new(name: str) -> Any:
-    return validate_new_user(
-        {
-            "name": name,
-            "address": "1 Main Street",
-            "age": 30,
-            "profession": "Tester",
-            "website": "https://example.org",
-        }
-    )
+    return validate_new_user(user_attributes(name=name, profession="Tester"))
 
 
 def _problems(engine: Engine) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.servers import free_port
+from tests.support.servers import free_port
 from tests.support.users import new_user_document
 
 COMMAND = str(Path(sys.executable).with_name("users-service"))

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from bench.servers import free_port
+from tests.support.servers import free_port
 from tests.support.users import user_attributes
 
 CHROMIUM = Path("/usr/bin/chromium")

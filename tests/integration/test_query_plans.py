@@ -2,8 +2,8 @@
 
 The figures in the README depend on these plans; a migration or a change of the statements
 that lost one would still return correct pages, only slowly, and no other test would
-notice. Checked on 20,000 realistic users (bench.seed), the statements as the repository
-sends them (bench.sql_explain.page_sql).
+notice. Checked on 20,000 realistic users (tests/support/seed.py), the statements as the repository
+sends them (tests/support/sql_explain.page_sql).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from adapters import listing
 from adapters.compiled import CompiledStatement
 from adapters.schema import upgrade_to_head
 from adapters.sql import _find_statement
-from bench.seed import seed_postgresql
-from bench.sql_explain import page_sql
 from domain.queries import SortOrder, UserFilter
+from tests.support.seed import seed_postgresql
+from tests.support.sql_explain import page_sql
 
 pytestmark = pytest.mark.postgres
 

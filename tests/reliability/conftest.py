@@ -7,10 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench.servers import PrivateCluster, SetupError, private_cluster, throwaway_database
-
 # The app over the in-memory, SQLite and PostgreSQL adapters, emptied for each test.
 from tests.http.conftest import any_client  # noqa: F401
+from tests.support.servers import PrivateCluster, SetupError, private_cluster, throwaway_database
 from tests.support.services import unavailable
 
 

@@ -2,7 +2,7 @@
 started again, connections killed mid-transaction, a worker killed with SIGKILL.
 
 PostgreSQL is a private cluster of this test run (see conftest.py), never the shared server.
-Every phase is bounded in time; the load is the verifying load of bench/load_verify.py, so
+Every phase is bounded in time; the load is the verifying load of tests/support/load_verify.py, so
 after each fault everything acknowledged is read back and checked.
 """
 
@@ -22,8 +22,8 @@ import pytest
 
 from adapters.engine import ANSWER_BOUND_S, CONNECT_TIMEOUT_S, POOL_TIMEOUT_S
 from adapters.tables import SEARCH_SEPARATOR
-from bench.load_verify import HEADERS, World, check_after, http_client, load
-from bench.servers import PrivateCluster, ServeProcess, serving
+from tests.support.load_verify import HEADERS, World, check_after, http_client, load
+from tests.support.servers import PrivateCluster, ServeProcess, serving
 from tests.support.users import new_user_document
 
 pytestmark = pytest.mark.timeout(120)
