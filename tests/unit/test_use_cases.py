@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -88,8 +89,9 @@ def test_an_empty_change_returns_the_user_unchanged_but_still_checks_the_version
 ) -> None:
     user = register_user(uow(), attributes())
     assert change_user(uow(), user.id, {}) == user
-    with pytest.raises(StaleVersionError):
+    with pytest.raises(StaleVersionError) as raised:
         change_user(uow(), user.id, {}, expected_version=7)
+    assert (raised.value.user_id, raised.value.expected_version) == (user.id, 7)
 
 
 def test_invalid_changes_are_refused_before_touching_storage(uow: Factory) -> None:
@@ -266,3 +268,42 @@ def test_a_multi_line_address_can_be_filtered_and_searched(uow: Factory) -> None
     assert [u.name for u in list_users(uow(), UserQuery(filter=exact)).users] == ["Ada"]
     search = UserFilter.build(search="road\ntown")
     assert [u.name for u in list_users(uow(), UserQuery(filter=search)).users] == ["Ada"]
+
+
+def _ids(page: Any) -> list[int]:
+    return [u.id for u in page.users]
+
+
+def test_a_page_after_a_removed_users_cursor_links_back_only_if_someone_is_before(
+    uow: Factory,
+) -> None:
+    _seed(uow, 5)  # ids 1-5, listed by id
+    first = list_users(uow(), UserQuery(page=CursorPage(2)))
+    assert _ids(first) == [1, 2] and first.next_cursor is not None
+    remove_user(uow(), 2)  # the user the cursor was made from
+    after = list_users(uow(), UserQuery(page=CursorPage(2, after=first.next_cursor)))
+    assert _ids(after) == [3, 4] and after.prev_cursor is not None  # user 1 is before
+    remove_user(uow(), 1)
+    after = list_users(uow(), UserQuery(page=CursorPage(2, after=first.next_cursor)))
+    assert _ids(after) == [3, 4] and after.prev_cursor is None  # nobody is before 3
+
+
+def test_a_page_before_a_cursor_links_forward_only_if_someone_is_after(uow: Factory) -> None:
+    _seed(uow, 5)
+    pages = follow(
+        list_users(uow(), UserQuery(page=CursorPage(2))),
+        lambda page: (
+            list_users(uow(), UserQuery(page=CursorPage(2, after=page.next_cursor)))
+            if page.next_cursor
+            else None
+        ),
+        at_most=3 + 2,
+    )
+    cursor = pages[1].prev_cursor  # before user 3
+    before = list_users(uow(), UserQuery(page=CursorPage(2, before=cursor)))
+    assert _ids(before) == [1, 2] and before.prev_cursor is None
+    assert before.next_cursor is not None  # users 3-5 are after
+    for user_id in (3, 4, 5):
+        remove_user(uow(), user_id)
+    before = list_users(uow(), UserQuery(page=CursorPage(2, before=cursor)))
+    assert _ids(before) == [1, 2] and before.next_cursor is None
