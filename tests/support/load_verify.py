@@ -361,16 +361,18 @@ async def list_everything(http: httpx.AsyncClient) -> tuple[list[dict[str, Any]]
     """The whole collection by cursor pages of 100, and the total the service reports."""
     listed: list[dict[str, Any]] = []
     url: str | None = f"{COLLECTION}?page[size]=100&sort=id"
-    total = -1
-    for _ in range(100_000):
-        if url is None:
-            break
+    total, pages = -1, 0
+    while url is not None:
         response = await http.get(url, headers=HEADERS)
         response.raise_for_status()
         document = response.json()
         listed.extend(document["data"])
         total = document["meta"]["total"]
         url = document["links"]["next"]
+        pages += 1
+        # Bounded by the reported total plus a margin: a cursor that never ends fails here.
+        if pages > total // 100 + 3:
+            raise AssertionError(f"{pages} pages of 100 for {total} users: the cursor loops")
     return listed, total
 
 
