@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from entrypoints.http.etag import matching_versions
+from domain.model import User
+from entrypoints.http.etag import matching_versions, none_match
 from tests.http.documents import JSONAPI, changes, check_document, check_errors, new_user
+from tests.support.users import user_attributes
 
 HEADERS = {"Content-Type": JSONAPI, "Accept": JSONAPI}
 LARGEST_VERSION = "9" * 18  # the longest If-Match version still read as a number: < 2**63
@@ -64,3 +66,30 @@ def test_ids_at_and_past_the_64_bit_limit_are_not_found(
 ) -> None:
     check_errors(any_client.get(f"/api/v1/users/{user_id}"), 404)
     check_errors(any_client.delete(f"/api/v1/users/{user_id}"), 404)
+
+
+@pytest.mark.parametrize(
+    ("header", "versions"),
+    [
+        ('"7-3","7-4"', {3, 4}),  # no space after the comma
+        ('  "7-3" ,, "7-12"  ', {3, 12}),
+        ('"8-5"', set()),  # another user's tag
+        ('"7-x"', set()),
+        ('"7-"', set()),
+        ('"7-٣"', set()),  # a digit, but not an ASCII one
+        ('"7-3', set()),  # unterminated
+        ('W/"7-3"', set()),  # weak tags never satisfy If-Match
+    ],
+)
+def test_if_match_reads_only_this_users_strong_ascii_tags(header: str, versions: set[int]) -> None:
+    assert matching_versions(header, 7) == frozenset(versions)
+
+
+@pytest.mark.parametrize(
+    ("header", "matches"),
+    [('"7-3"', True), ('W/"7-3"', True), ('w/"7-3"', False), ('"7-2", "7-3"', True),
+     ('"7-2"', False), ("*", True), ("", False), ('"7-3"x', False)],
+)  # fmt: skip
+def test_if_none_match_compares_weakly_with_the_current_tag(header: str, matches: bool) -> None:
+    user = User(id=7, version=3, **user_attributes())
+    assert none_match(header, user) is matches
