@@ -32,7 +32,9 @@ def forged(signature: str, values: str, version: str = "v1") -> str:
 def test_a_cursor_is_base64url_of_version_signature_and_typed_values() -> None:
     assert encode_cursor(NAME, ("ada", 7)) == forged("name,id", f"s{b64('ada')}.i7")
     assert encode_cursor(AGE_DESC, (36, 2)) == forged("-age,-id", "i36.i2")
-    assert "=" not in encode_cursor(NAME, ("ab", 1))  # padding is dropped
+    assert encode_cursor(NAME, ("ab", 1)) == forged("name,id", "sYWI.i1")  # no padding inside
+    assert encode_cursor(NAME, ("abW", 1)) == forged("name,id", "sYWJX.i1")  # nor only "="s
+    assert "=" not in encode_cursor(NAME, ("ab", 1))  # nor outside
 
 
 @pytest.mark.parametrize(

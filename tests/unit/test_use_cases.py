@@ -307,3 +307,19 @@ def test_a_page_before_a_cursor_links_forward_only_if_someone_is_after(uow: Fact
         remove_user(uow(), user_id)
     before = list_users(uow(), UserQuery(page=CursorPage(2, before=cursor)))
     assert _ids(before) == [1, 2] and before.next_cursor is None
+
+
+def test_a_previous_page_link_names_the_place_before_the_page_not_the_cursor(
+    uow: Factory,
+) -> None:
+    # A cursor names a position between users: a user added later just before this page's
+    # first user is on the previous page, even though it sorts after the cursor's user.
+    for name in ("b", "d", "f"):
+        register_user(uow(), attributes(name=name))
+    order = SortOrder.parse("name")
+    first = list_users(uow(), UserQuery(order=order, page=CursorPage(1)))
+    second = list_users(uow(), UserQuery(order=order, page=CursorPage(1, after=first.next_cursor)))
+    assert [u.name for u in second.users] == ["d"]
+    register_user(uow(), attributes(name="c"))
+    back = list_users(uow(), UserQuery(order=order, page=CursorPage(1, before=second.prev_cursor)))
+    assert [u.name for u in back.users] == ["c"]
