@@ -323,3 +323,37 @@ def test_a_previous_page_link_names_the_place_before_the_page_not_the_cursor(
     register_user(uow(), attributes(name="c"))
     back = list_users(uow(), UserQuery(order=order, page=CursorPage(1, before=second.prev_cursor)))
     assert [u.name for u in back.users] == ["c"]
+
+
+def test_an_empty_page_before_a_cursor_links_forward_to_the_users_from_it(uow: Factory) -> None:
+    _seed(uow, 3)
+    first = list_users(uow(), UserQuery(page=CursorPage(1)))
+    second = list_users(uow(), UserQuery(page=CursorPage(1, after=first.next_cursor)))
+    assert _ids(second) == [2]
+    remove_user(uow(), 1)
+    empty = list_users(uow(), UserQuery(page=CursorPage(1, before=second.prev_cursor)))
+    assert _ids(empty) == [] and empty.prev_cursor is None and empty.next_cursor is not None
+    again = list_users(uow(), UserQuery(page=CursorPage(1, after=empty.next_cursor)))
+    assert _ids(again) == [2]
+
+
+def test_a_next_page_link_from_a_backward_page_names_the_place_after_it(uow: Factory) -> None:
+    for name in ("b", "d", "f"):
+        register_user(uow(), attributes(name=name))
+    order = SortOrder.parse("name")
+    pages = follow(
+        list_users(uow(), UserQuery(order=order, page=CursorPage(1))),
+        lambda page: (
+            list_users(uow(), UserQuery(order=order, page=CursorPage(1, after=page.next_cursor)))
+            if page.next_cursor
+            else None
+        ),
+        at_most=3 + 2,
+    )
+    back = list_users(
+        uow(), UserQuery(order=order, page=CursorPage(1, before=pages[2].prev_cursor))
+    )
+    assert [u.name for u in back.users] == ["d"]
+    register_user(uow(), attributes(name="e"))  # after "d", before the cursor's "f"
+    forward = list_users(uow(), UserQuery(order=order, page=CursorPage(1, after=back.next_cursor)))
+    assert [u.name for u in forward.users] == ["e"]
