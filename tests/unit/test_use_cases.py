@@ -357,3 +357,35 @@ def test_a_next_page_link_from_a_backward_page_names_the_place_after_it(uow: Fac
     register_user(uow(), attributes(name="e"))  # after "d", before the cursor's "f"
     forward = list_users(uow(), UserQuery(order=order, page=CursorPage(1, after=back.next_cursor)))
     assert [u.name for u in forward.users] == ["e"]
+
+
+@pytest.mark.parametrize("sort", ["name", "-age"])
+def test_pages_without_the_total_are_the_same_pages(uow: Factory, sort: str) -> None:
+    _seed(uow, 7)
+    order = SortOrder.parse(sort)
+    selection = UserFilter.build(age_min=21)  # 6 of the 7
+
+    def walk(include_total: bool) -> list[Any]:
+        def query(page: CursorPage) -> UserQuery:
+            return UserQuery(selection, order, page, include_total=include_total)
+
+        return follow(
+            list_users(uow(), query(CursorPage(2))),
+            lambda page: (
+                list_users(uow(), query(CursorPage(2, after=page.next_cursor)))
+                if page.next_cursor
+                else None
+            ),
+            at_most=3 + 2,
+        )
+
+    counted, uncounted = walk(True), walk(False)
+    assert [_ids(p) for p in uncounted] == [_ids(p) for p in counted]
+    assert {p.total for p in uncounted} == {None} and {p.total for p in counted} == {6}
+    back = list_users(
+        uow(), UserQuery(selection, order, CursorPage(2, before=uncounted[-1].prev_cursor), False)
+    )
+    assert _ids(back) == _ids(counted[-2])
+    numbered = UserQuery(selection, order, NumberPage(2, 4), include_total=False)
+    page = list_users(uow(), numbered)
+    assert _ids(page) == [u for p in counted for u in _ids(p)][4:] and page.total is None
