@@ -389,3 +389,25 @@ def test_pages_without_the_total_are_the_same_pages(uow: Factory, sort: str) -> 
     numbered = UserQuery(selection, order, NumberPage(2, 4), include_total=False)
     page = list_users(uow(), numbered)
     assert _ids(page) == [u for p in counted for u in _ids(p)][4:] and page.total is None
+
+
+@pytest.mark.parametrize(
+    ("page", "parameter", "detail"),
+    [
+        (CursorPage(0), "page[size]", "page[size] must be between 1 and 100"),
+        (NumberPage(1, 101), "page[size]", "page[size] must be between 1 and 100"),
+        (NumberPage(0), "page[number]", "page[number] must be 1 or more"),
+        (
+            CursorPage(after="a", before="b"),
+            "page[before]",
+            "use page[after] or page[before], not both",
+        ),
+    ],
+)
+def test_a_query_outside_the_page_limits_names_its_parameter(
+    page: CursorPage | NumberPage, parameter: str, detail: str
+) -> None:
+    with pytest.raises(InvalidQueryError) as raised:
+        UserQuery(page=page)
+    assert (raised.value.parameter, raised.value.detail) == (parameter, detail)
+    assert UserQuery(page=NumberPage(1, 100)).page.size == 100  # the largest page is fine
