@@ -263,3 +263,41 @@ def test_validation_never_crashes_on_any_text(text: str) -> None:
         except UserValidationError as error:
             assert [e.field for e in error.errors] == [field]
             assert all(e.code and e.detail for e in error.errors)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code", "detail"),
+    [
+        ("age", None, "not_an_integer", "age must be a whole number, got null"),
+        ("age", True, "not_an_integer", "age must be a whole number, got true"),
+        ("age", False, "not_an_integer", "age must be a whole number, got false"),
+        ("age", 36.5, "not_an_integer", "age must be a whole number, got the number 36.5"),
+        ("age", "36", "not_an_integer", "age must be a whole number, got a string"),
+        ("age", [36], "not_an_integer", "age must be a whole number, got a list"),
+        ("age", {"n": 36}, "not_an_integer", "age must be a whole number, got an object"),
+        ("age", 151, "out_of_range", "age must be between 0 and 150, got 151"),
+        ("name", 7, "not_a_string", "name must be a string, got the number 7"),
+        ("name", " ", "blank", "name must not be empty"),
+        ("name", "n" * 251, "too_long", "name must be at most 250 characters, got 251"),
+        (
+            "name",
+            "a\x00b",
+            "control_character",
+            "name must not contain control characters (found U+0000)",
+        ),
+        (
+            "name",
+            "a\ud800b",
+            "invalid_character",
+            "name must not contain lone surrogates (found U+D800)",
+        ),
+    ],
+)
+def test_each_refusal_says_what_was_wrong(
+    field: str, value: object, code: str, detail: str
+) -> None:
+    with pytest.raises(UserValidationError) as raised:
+        validate_changes({field: value})
+    [error] = raised.value.errors
+    assert (error.field, error.code, error.detail) == (field, code, detail)
+    assert str(raised.value) == "1 invalid field(s)"
