@@ -9,6 +9,7 @@ import pytest
 
 from domain.cursors import decode_cursor, encode_cursor, including
 from domain.errors import (
+    DuplicateNameError,
     InvalidCursorError,
     InvalidQueryError,
     StaleVersionError,
@@ -108,6 +109,8 @@ def test_domain_errors_carry_what_the_http_layer_reports() -> None:
     stale = StaleVersionError(5, 2)
     assert (stale.user_id, stale.expected_version) == (5, 2)
     assert str(stale) == "user 5 is no longer at version 2"
+    duplicate = DuplicateNameError("Ada")
+    assert (duplicate.name, str(duplicate)) == ("Ada", "a user with this name already exists")
     query = InvalidQueryError("sort", "cannot sort by 'x'")
     assert (query.parameter, query.detail, str(query)) == (
         "sort",
