@@ -40,6 +40,11 @@ def test_a_filter_folds_its_strings_and_keeps_its_numbers() -> None:
             "filter[search]",
             "filter[search] must not contain control characters",
         ),
+        (
+            lambda: UserFilter.build(search="a\ud800"),
+            "filter[search]",
+            "filter[search] must not contain control characters",
+        ),
         (lambda: SortOrder.parse("name,-nope"), "sort", "cannot sort by 'nope'"),
         (lambda: SortOrder.parse(""), "sort", "cannot sort by ''"),
         (lambda: SortKey("secret"), "sort", "cannot sort by 'secret'"),

@@ -291,6 +291,34 @@ def test_validation_never_crashes_on_any_text(text: str) -> None:
             "invalid_character",
             "name must not contain lone surrogates (found U+D800)",
         ),
+        ("age", 1j, "not_an_integer", "age must be a whole number, got complex"),
+        ("profession", "", "blank", "profession must not be empty"),
+        (
+            "address",
+            "a\tb",
+            "control_character",
+            "address must not contain control characters (found U+0009)",
+        ),
+        (
+            "website",
+            "https://a b",
+            "invalid_url",
+            'website must not contain spaces or characters such as <>"{}|\\^`',
+        ),
+        ("website", "http://[::1", "invalid_url", "website must be a valid URL"),
+        (
+            "website",
+            "ftp://a.example",
+            "unsupported_scheme",
+            "website must be an absolute http:// or https:// URL",
+        ),
+        (
+            "website",
+            "https:a.example",
+            "invalid_url",
+            "website must be an absolute URL with a host",
+        ),
+        ("website", 5, "not_a_string", "website must be a string, got the number 5"),
     ],
 )
 def test_each_refusal_says_what_was_wrong(
@@ -301,3 +329,11 @@ def test_each_refusal_says_what_was_wrong(
     [error] = raised.value.errors
     assert (error.field, error.code, error.detail) == (field, code, detail)
     assert str(raised.value) == "1 invalid field(s)"
+
+
+def test_a_missing_attribute_is_reported_as_required() -> None:
+    with pytest.raises(UserValidationError) as raised:
+        validate_new_user({"name": "Ada"})
+    assert [(e.field, e.code, e.detail) for e in raised.value.errors] == [
+        (field, "missing", f"{field} is required") for field in ATTRIBUTES if field != "name"
+    ]
