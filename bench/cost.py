@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 from bench.run import BIN, server, wrk
-from bench.servers import free_port
+from tests.support.servers import free_port
 
 SCENARIOS = ("ceiling", "get", "page", "offset", "post", "patch")
 

@@ -40,7 +40,7 @@ import psycopg2
 
 from bench.data import EVERY_USER_TERM, FILTER_PROFESSION, ONE_IN_EIGHT_TERM, RARE_TERM
 from bench.seed import seed
-from bench.servers import free_port
+from tests.support.servers import free_port
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent

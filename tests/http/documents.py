@@ -9,6 +9,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from tests.support.users import new_user_document, user_attributes
+
 SCHEMA = Path(__file__).resolve().parent.parent / "data" / "jsonapi" / "schema-1.1.json"
 JSONAPI = "application/vnd.api+json"
 #: The media type of a cursor page: the profile applied, named (JSON:API 1.1).
@@ -43,20 +45,9 @@ def check_errors(response: Any, status: int) -> list[dict[str, Any]]:
     return errors
 
 
-def attributes(**changes: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "name": "Ada Lovelace",
-        "address": "12 St James's Square, London",
-        "age": 36,
-        "profession": "mathematician",
-        "website": "https://ada.example",
-    }
-    values.update(changes)
-    return {key: value for key, value in values.items() if value is not ...}
-
-
-def new_user(**changes: Any) -> dict[str, Any]:
-    return {"data": {"type": "users", "attributes": attributes(**changes)}}
+# The user factory, under the names the HTTP tests use.
+attributes = user_attributes
+new_user = new_user_document
 
 
 def changes(user_id: int | str, **values: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from entrypoints.config import Settings
 from entrypoints.http.hosts import AllowedHosts
 from tests.http.conftest import memory_client
 from tests.http.documents import JSONAPI, check_document, check_errors
+from tests.support.users import new_user_document
 
 Create = Callable[..., dict[str, Any]]
 CURSOR_MEDIA_TYPE = 'application/vnd.api+json; profile="http://jsonapi.org/profiles/ethanresnick/cursor-pagination/"'
@@ -73,18 +74,7 @@ def test_links_use_the_scheme_and_host_the_client_used() -> None:
         client.base_url = "https://users.example:8443"  # type: ignore[assignment]
         created = client.post(
             "/api/v1/users",
-            json={
-                "data": {
-                    "type": "users",
-                    "attributes": {
-                        "name": "Ada",
-                        "address": "London",
-                        "age": 36,
-                        "profession": "mathematician",
-                        "website": "https://ada.example",
-                    },
-                }
-            },
+            json=new_user_document(name="Ada", address="London"),
             headers={"Content-Type": JSONAPI},
         )
         assert created.status_code == 201, created.text
@@ -155,18 +145,7 @@ def test_every_adapter_walks_back_from_the_last_cursor_page(any_client: TestClie
     for name in ("Ada", "Alan", "Barbara", "Edsger", "Grace"):
         response = any_client.post(
             "/api/v1/users",
-            json={
-                "data": {
-                    "type": "users",
-                    "attributes": {
-                        "name": name,
-                        "address": "London",
-                        "age": 36,
-                        "profession": "mathematician",
-                        "website": "https://ada.example",
-                    },
-                }
-            },
+            json=new_user_document(name=name, address="London"),
             headers={"Content-Type": JSONAPI},
         )
         assert response.status_code == 201, response.text

@@ -20,8 +20,9 @@ from entrypoints.http.jsonapi import (
 from entrypoints.http.links import link
 from entrypoints.http.negotiation import check_accept, check_content_type, parse_media_type
 from entrypoints.http.query import parse_item_query, parse_list_query
+from tests.support.users import user_attributes
 
-USER = User(7, "Ada", "London", 36, "mathematician", "https://ada.example", version=3)
+USER = User(id=7, version=3, **user_attributes(name="Ada", address="London"))
 
 
 def test_an_empty_list_query_is_the_first_cursor_page_of_twenty_by_id() -> None:
@@ -115,13 +116,7 @@ def test_a_resource_object_renders_the_id_as_a_string_and_respects_fieldsets() -
     assert resource_object(USER) == {
         "type": "users",
         "id": "7",
-        "attributes": {
-            "name": "Ada",
-            "address": "London",
-            "age": 36,
-            "profession": "mathematician",
-            "website": "https://ada.example",
-        },
+        "attributes": user_attributes(name="Ada", address="London"),
         "links": {"self": "/api/v1/users/7"},
     }
     assert resource_object(USER, frozenset({"website"}))["attributes"] == {

@@ -17,6 +17,7 @@ from adapters.sql import create_engine_for
 from adapters.unit_of_work import sql_uow_factory
 from domain.queries import SortOrder, UserFilter
 from domain.use_cases import register_user
+from tests.support.users import user_attributes
 
 BEFORE = "0005_name_buckets"
 SEPARATOR = "\x1f"
@@ -42,13 +43,9 @@ def engine(url: str) -> Iterator[Engine]:
 def _add(url: str, name: str, address: str = "1 Main Street") -> int:
     service = create_engine_for(url)
     try:
-        attributes = {
-            "name": name,
-            "address": address,
-            "age": 30,
-            "profession": "engineer",
-            "website": "https://e.example",
-        }
+        attributes = user_attributes(
+            name=name, address=address, profession="engineer", website="https://e.example"
+        )
         return register_user(sql_uow_factory(service)(), attributes).id
     finally:
         service.dispose()

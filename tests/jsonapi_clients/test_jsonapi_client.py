@@ -19,6 +19,8 @@ import pytest
 from jsonapi_client import Modifier, Session
 from jsonapi_client.exceptions import DocumentError
 
+from tests.support.users import user_attributes
+
 T = TypeVar("T")
 
 #: The library needs a schema (jsonschema form) to create resources of a type.
@@ -36,15 +38,7 @@ SCHEMA = {
 
 
 def user(name: str, **changes: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "name": name,
-        "address": "1 Main Street, Springfield",
-        "age": 40,
-        "profession": "librarian",
-        "website": "https://library.example.org",
-    }
-    values.update(changes)
-    return values
+    return user_attributes(name=name, **changes)
 
 
 def run(service: str, work: Callable[[Session], Awaitable[T]], **session: Any) -> T:
