@@ -56,7 +56,8 @@ def build_machine(
 
         def _name_taken(self, name: str, by: int | None) -> bool:
             return any(
-                u["name"].casefold() == name.casefold() and i != by for i, u in self.model.items()
+                reference.fold(u["name"]) == reference.fold(name) and i != by
+                for i, u in self.model.items()
             )
 
         @rule(attributes=users_attributes)
@@ -158,7 +159,8 @@ def build_machine(
             rows = [
                 u
                 for u in self.model.values()
-                if profession is None or u["profession"].casefold() == profession.casefold()
+                if profession is None
+                or reference.fold(u["profession"]) == reference.fold(profession)
             ]
             # The order from the test's own reference, the sort's completion included.
             return [u["id"] for u in reference.ordered(rows, reference.parse_sort(sort))]
@@ -168,7 +170,7 @@ def build_machine(
             for user_id, expected in self.model.items():
                 user = get_user(self.uow(), user_id)
                 assert {**user.attributes(), "id": user.id, "version": user.version} == expected
-            keys = [u["name"].casefold() for u in self.model.values()]
+            keys = [reference.fold(u["name"]) for u in self.model.values()]
             assert len(keys) == len(set(keys))
 
     return RepositoryMachine

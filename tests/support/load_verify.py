@@ -38,6 +38,7 @@ from tests.support.ledger import (
     check_unique_names,
     name_key,
 )
+from tests.support.reference import fold
 
 JSONAPI = "application/vnd.api+json"
 HEADERS = {"Content-Type": JSONAPI, "Accept": JSONAPI}
@@ -286,7 +287,7 @@ def _sort_value(resource: dict[str, Any], field_name: str) -> Any:
     if field_name == "id":
         return int(resource["id"])
     value = resource["attributes"][field_name]
-    return value.casefold() if isinstance(value, str) else value
+    return fold(value) if isinstance(value, str) else value
 
 
 def list_query(rng: random.Random) -> tuple[dict[str, str], Callable[[list[Any]], list[str]]]:
