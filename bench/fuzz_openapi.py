@@ -24,7 +24,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import serving, throwaway_database
+from tests.support.servers import serving, throwaway_database
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 EXCLUDED_CHECKS = "positive_data_acceptance"

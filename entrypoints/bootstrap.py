@@ -59,6 +59,7 @@ def build_app(settings: Settings) -> Starlette:
         uow_factory,
         readiness,
         cors_origins=settings.cors_origins,
+        allowed_hosts=settings.allowed_hosts,
         # A hung database: a 503 in bounded time, not a request stuck for ever.
         run=runner_giving_up_after(ANSWER_BOUND_S),
     )
@@ -66,5 +67,9 @@ def build_app(settings: Settings) -> Starlette:
 
 def build_memory_app(settings: Settings | None = None) -> Starlette:
     """The service over the in-memory adapter (tests, demos): nothing survives the process."""
-    origins = settings.cors_origins if settings else ()
-    return create_app(cast(UnitOfWorkFactory, in_memory_uow_factory()), cors_origins=origins)
+    settings = settings or Settings()
+    return create_app(
+        cast(UnitOfWorkFactory, in_memory_uow_factory()),
+        cors_origins=settings.cors_origins,
+        allowed_hosts=settings.allowed_hosts,
+    )

@@ -5,6 +5,7 @@ Nothing here reads the environment at import time; `Settings.load` takes the map
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Final
 
@@ -19,10 +20,34 @@ LOG_LEVELS: Final = ("critical", "error", "warning", "info", "debug")
 DATABASE_URL_VARIABLE: Final = "DATABASE_URL"
 CORS_ORIGINS_VARIABLE: Final = "CORS_ORIGINS"
 LOG_LEVEL_VARIABLE: Final = "LOG_LEVEL"
+ALLOWED_HOSTS_VARIABLE: Final = "ALLOWED_HOSTS"
+#: In an allowed-hosts list: every host.
+ANY_HOST: Final = "*"
 
 
 def _origins(value: Sequence[str]) -> tuple[str, ...]:
     return tuple(origin.strip() for origin in value if origin.strip())
+
+
+def is_loopback(host: str) -> bool:
+    """Is `host` (the address to bind) reachable only from this machine?"""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def loopback_hosts(port: int) -> tuple[str, ...]:
+    """The names a browser on this machine uses for a loopback-bound service."""
+    return tuple(f"{name}:{port}" for name in ("localhost", "127.0.0.1", "[::1]"))
+
+
+def default_allowed_hosts(host: str, port: int) -> tuple[str, ...]:
+    """Bound to loopback, only the loopback names (which also closes DNS rebinding); bound
+    elsewhere, any host (`serve` warns)."""
+    return loopback_hosts(port) if is_loopback(host) else (ANY_HOST,)
 
 
 @frozen
@@ -33,6 +58,12 @@ class Settings:
     workers: int = 1
     cors_origins: tuple[str, ...] = field(default=(), converter=_origins)
     log_level: str = "info"
+    #: Host header values answered (hosts.py); `*` any. Default: from `host` and `port`.
+    allowed_hosts: tuple[str, ...] = field(converter=_origins)
+
+    @allowed_hosts.default
+    def _allowed_hosts_for_the_address(self) -> tuple[str, ...]:
+        return default_allowed_hosts(self.host, self.port)
 
     @classmethod
     def load(
@@ -42,6 +73,7 @@ class Settings:
         database_url: str | None = None,
         cors_origins: Sequence[str] | None = None,
         log_level: str | None = None,
+        allowed_hosts: Sequence[str] | None = None,
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         workers: int = 1,
@@ -56,6 +88,11 @@ class Settings:
                 cors_origins if cors_origins else environ.get(CORS_ORIGINS_VARIABLE, "").split(",")
             ),
             log_level=(log_level or environ.get(LOG_LEVEL_VARIABLE) or "info").lower(),
+            allowed_hosts=tuple(
+                allowed_hosts
+                or _origins(environ.get(ALLOWED_HOSTS_VARIABLE, "").split(","))
+                or default_allowed_hosts(host, port)
+            ),
         )
 
     def environment(self) -> dict[str, str]:
@@ -64,4 +101,5 @@ class Settings:
             DATABASE_URL_VARIABLE: self.database_url,
             CORS_ORIGINS_VARIABLE: ",".join(self.cors_origins),
             LOG_LEVEL_VARIABLE: self.log_level,
+            ALLOWED_HOSTS_VARIABLE: ",".join(self.allowed_hosts),
         }

@@ -13,9 +13,13 @@ from entrypoints.http.app import create_app
 from entrypoints.http.resources import UnitOfWorkFactory
 from tests.http.documents import JSONAPI, new_user
 
+#: The host Starlette's TestClient sends; the apps under test allow it and no other.
+TEST_HOST = "testserver"
+
 
 def memory_client(readiness: Callable[[], None] | None = None, **options: Any) -> TestClient:
     factory = cast(UnitOfWorkFactory, in_memory_uow_factory())
+    options.setdefault("allowed_hosts", [TEST_HOST])
     return TestClient(create_app(factory, readiness, **options), raise_server_exceptions=False)
 
 
@@ -51,7 +55,7 @@ def _sql_client(url: str) -> Iterator[TestClient]:
     engine = create_engine_for(url)
     empty_database(engine)
     factory = cast(UnitOfWorkFactory, sql_uow_factory(engine))
-    app = create_app(factory, readiness=None)
+    app = create_app(factory, readiness=None, allowed_hosts=[TEST_HOST])
     try:
         with TestClient(app, raise_server_exceptions=False) as test_client:
             yield test_client

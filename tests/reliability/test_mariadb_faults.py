@@ -1,7 +1,7 @@
 """MariaDB stopped under load, against `users-service serve` as a real process.
 
-The server is a private MariaDB of this test run (bench/mariadb.py: PrivateMariaDB), never the
-shared one on port 3306. The scenario is PostgreSQL's (test_faults.py): verified load, the
+The server is a private MariaDB of this test run (tests/support/mariadb.py: PrivateMariaDB),
+never the shared one on port 3306. The scenario is PostgreSQL's (test_faults.py): verified load, the
 server killed (SIGKILL: a crash as far as the data goes), 503 documents within a bound,
 the server started again, recovery without restarting the service, then everything
 acknowledged before, during and after read back and checked.
@@ -20,15 +20,15 @@ import httpx
 import pytest
 
 from adapters.engine import ANSWER_BOUND_S, CONNECT_TIMEOUT_S
-from bench.load_verify import HEADERS
-from bench.mariadb import PrivateMariaDB, private_mariadb, throwaway_url
-from bench.servers import SetupError, serving
 from tests.reliability.test_faults import (
     OUTAGE_ANSWER_BOUND_S,
     RECOVERY_BOUND_S,
     _assert_verified,
     _outage_scenario,
 )
+from tests.support.load_verify import HEADERS
+from tests.support.mariadb import PrivateMariaDB, private_mariadb, throwaway_url
+from tests.support.servers import SetupError, serving
 from tests.support.services import unavailable
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.timeout(180)]
