@@ -160,3 +160,6 @@ name_bucket_changes = Table(
     Column("lower_key", key_type(), nullable=False),
     Column("delta", SmallInteger, nullable=False),
 )
+
+# The account tables join `metadata` here, so that whoever reads it sees the whole schema.
+from adapters import account_tables  # noqa: E402, F401
