@@ -25,7 +25,7 @@ def empty_accounts(engine: Engine) -> None:
 
 
 @pytest.fixture(params=ADAPTERS)
-def uow(request: pytest.FixtureRequest) -> Callable[[], Any]:  # noqa: F811
+def uow(request: pytest.FixtureRequest) -> Callable[[], Any]:
     if request.param == "memory":
         return in_memory_accounts_factory()
     engine: Engine = request.getfixturevalue(f"{request.param}_engine")
