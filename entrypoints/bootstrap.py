@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from starlette.applications import Starlette
@@ -14,9 +15,13 @@ from adapters.engine import bound_postgres_waits, storage_errors
 from adapters.memory import in_memory_uow_factory
 from adapters.name_buckets import UPKEEP_INTERVAL_S
 from adapters.name_buckets import balance as balance_name_ranges
+from adapters.passwords import credentials as password_credentials
 from adapters.schema import upgrade_to_head
 from adapters.sql import check_database, create_engine_for
+from adapters.sql_accounts import sql_accounts_factory
 from adapters.unit_of_work import sql_uow_factory
+from domain.account_ports import AccountsUnitOfWork, Credentials
+from domain.accounts import Actor
 from entrypoints.config import Settings
 from entrypoints.http.app import ENDPOINT_THREADS, Maintenance, Runner, create_app
 from entrypoints.http.resources import UnitOfWorkFactory
@@ -41,6 +46,19 @@ def recount(database_url: str) -> None:
             recount_users(engine)
     finally:
         engine.dispose()
+
+
+AccountsFactory = Callable[[], AccountsUnitOfWork]
+
+
+def account_storage(
+    database_url: str, audit: Callable[[str, str, Actor], None]
+) -> tuple[AccountsFactory, Credentials, Callable[[], None]]:
+    """The account storage of `database_url` (schema at head), the password services, and
+    what closes the storage."""
+    engine = create_engine_for(normalize_database_url(database_url), pool_size=1)
+    factory = cast(AccountsFactory, sql_accounts_factory(engine))
+    return factory, password_credentials(audit), engine.dispose
 
 
 def build_app(settings: Settings) -> Starlette:

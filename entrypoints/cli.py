@@ -1,4 +1,4 @@
-"""The `users-service` command: `serve`, `migrate` and `recount`."""
+"""The `users-service` command: `serve`, `migrate`, `recount`, `accounts` and `tokens`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
+from entrypoints.cli_accounts import add_account_commands, run_account_command
 from entrypoints.config import (
     CORS_ORIGINS_VARIABLE,
     DATABASE_URL_VARIABLE,
@@ -105,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     _database_flag(recount)
+    add_account_commands(commands, _database_flag)
     return parser
 
 
@@ -241,6 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings)
     if args.command == "recount":
         return _recount(settings)
+    if args.command in ("accounts", "tokens"):
+        return run_account_command(args, settings, _migrate)
     return _migrate(settings)
 
 
