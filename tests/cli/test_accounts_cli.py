@@ -174,7 +174,7 @@ def test_tokens_are_created_listed_and_revoked(
         "30",
     )
     token = out.strip()
-    assert status == 0 and out == token + "\n" and len(token) >= 43
+    assert status == 0 and out == token + "\n" and len(token) >= 43 and " " not in token
     assert token not in err
     status, _, err = run(
         capsys, monkeypatch, url, "tokens", "create", "vi", "--name", "x", "--role", "editor"
