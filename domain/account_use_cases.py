@@ -114,9 +114,8 @@ def list_accounts(uow: AccountsUnitOfWork, actor: Actor) -> list[Account]:
 
 
 def get_account(uow: AccountsUnitOfWork, actor: Actor, account_id: int) -> Account:
-    """One's own account, or any for an admin. Raises AccountNotFoundError."""
-    if actor.account_id != account_id and not may(actor, Permission.MANAGE_ACCOUNTS):
-        raise AccountNotFoundError(str(account_id))  # others' accounts do not exist for you
+    """One's own account, or any for an admin. Raises ForbiddenError, AccountNotFoundError."""
+    require_own_or(actor, account_id, Permission.MANAGE_ACCOUNTS)
     with uow:
         return uow.accounts.get(account_id)
 
@@ -255,6 +254,15 @@ def list_tokens(
     require_own_or(actor, account_id, Permission.MANAGE_ANY_TOKEN)
     with uow:
         return uow.tokens.all(account_id)
+
+
+def get_token(uow: AccountsUnitOfWork, actor: Actor, token_id: int) -> ApiToken:
+    """Raises TokenNotFoundError (also for another account's token, unless admin)."""
+    with uow:
+        token = uow.tokens.get(token_id)
+    if token.account_id != actor.account_id and not may(actor, Permission.MANAGE_ANY_TOKEN):
+        raise TokenNotFoundError(token_id)
+    return token
 
 
 def revoke_token(

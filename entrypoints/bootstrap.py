@@ -13,6 +13,7 @@ from adapters.counts import recount as recount_users
 from adapters.database_url import normalize_database_url
 from adapters.engine import bound_postgres_waits, storage_errors
 from adapters.memory import in_memory_uow_factory
+from adapters.memory_accounts import in_memory_accounts_factory
 from adapters.name_buckets import UPKEEP_INTERVAL_S
 from adapters.name_buckets import balance as balance_name_ranges
 from adapters.passwords import credentials as password_credentials
@@ -22,8 +23,10 @@ from adapters.sql_accounts import sql_accounts_factory
 from adapters.unit_of_work import sql_uow_factory
 from domain.account_ports import AccountsUnitOfWork, Credentials
 from domain.accounts import Actor
+from entrypoints.audit import audit
 from entrypoints.config import Settings
 from entrypoints.http.app import ENDPOINT_THREADS, Maintenance, Runner, create_app
+from entrypoints.http.auth import Security
 from entrypoints.http.resources import UnitOfWorkFactory
 
 
@@ -87,9 +90,11 @@ def build_app(settings: Settings) -> Starlette:
     # ranges kept balanced as users come and go; the first round splits the one range a new
     # or migrated database starts with.
     maintenance = Maintenance(lambda: balance_name_ranges(engine), UPKEEP_INTERVAL_S)
+    accounts = cast(AccountsFactory, sql_accounts_factory(engine))
     return create_app(
         uow_factory,
         readiness,
+        security=Security(accounts, password_credentials(audit)),
         cors_origins=settings.cors_origins,
         run=run,
         maintenance=maintenance,
@@ -99,4 +104,23 @@ def build_app(settings: Settings) -> Starlette:
 def build_memory_app(settings: Settings | None = None) -> Starlette:
     """The service over the in-memory adapter (tests, demos): nothing survives the process."""
     origins = settings.cors_origins if settings else ()
-    return create_app(cast(UnitOfWorkFactory, in_memory_uow_factory()), cors_origins=origins)
+    accounts = cast(AccountsFactory, in_memory_accounts_factory())
+    return create_app(
+        cast(UnitOfWorkFactory, in_memory_uow_factory()),
+        security=Security(accounts, password_credentials(audit)),
+        cors_origins=origins,
+    )
+
+
+def first_run_code(database_url: str) -> str | None:
+    """While the database has no enabled administrator, a new one-time code to create one
+    (valid for an hour); else None. The schema must be at head."""
+    from datetime import UTC, datetime
+
+    from domain.account_use_cases import issue_setup_code
+
+    accounts, credentials, close = account_storage(database_url, audit)
+    try:
+        return issue_setup_code(accounts(), credentials, datetime.now(UTC))
+    finally:
+        close()

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
-from entrypoints.cli_accounts import add_account_commands, run_account_command
+from entrypoints.cli_accounts import add_account_commands, print_first_run_link, run_account_command
 from entrypoints.config import (
     CORS_ORIGINS_VARIABLE,
     DATABASE_URL_VARIABLE,
@@ -197,6 +197,7 @@ def _serve(settings: Settings) -> int:
     status = _migrate(settings)
     if status:
         return status
+    print_first_run_link(settings)
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,

@@ -178,3 +178,25 @@ def _token_line(token: ApiToken) -> str:
     return "\t".join(
         [str(token.id), token.account_name, token.label, token.role.value, created, expires]
     )
+
+
+def print_first_run_link(settings: Settings, stdout: TextIO | None = None) -> None:
+    """On a database without an enabled administrator, prints a one-time link (valid for an
+    hour) to the web client's page that creates one. There is no default password."""
+    from entrypoints import bootstrap
+
+    try:
+        code = bootstrap.first_run_code(settings.database_url)
+    except StorageUnavailableError:
+        return  # serve reports the database itself
+    if code is None:
+        return
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    host = f"[{host}]" if ":" in host else host
+    link = f"http://{host}:{settings.port}/#!/setup?code={code}"
+    print(
+        "No administrator yet. Open this link within an hour to create one "
+        f"(it works once):\n  {link}",
+        file=stdout or sys.stdout,
+        flush=True,
+    )

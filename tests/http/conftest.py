@@ -12,11 +12,15 @@ from adapters.memory import in_memory_uow_factory
 from entrypoints.http.app import create_app
 from entrypoints.http.resources import UnitOfWorkFactory
 from tests.http.documents import JSONAPI, new_user
+from tests.signed_in import security
 
 
 def memory_client(readiness: Callable[[], None] | None = None, **options: Any) -> TestClient:
+    """The app over an empty in-memory store, signed in as an admin (an API token)."""
     factory = cast(UnitOfWorkFactory, in_memory_uow_factory())
-    return TestClient(create_app(factory, readiness, **options), raise_server_exceptions=False)
+    signed_in, headers = security()
+    app = create_app(factory, readiness, security=signed_in, **options)
+    return TestClient(app, raise_server_exceptions=False, headers=headers)
 
 
 @pytest.fixture
@@ -44,6 +48,7 @@ def create(client: TestClient) -> Callable[..., dict[str, Any]]:
 def _sql_client(url: str) -> Iterator[TestClient]:
     from adapters.schema import upgrade_to_head
     from adapters.sql import create_engine_for
+    from adapters.sql_accounts import sql_accounts_factory
     from adapters.unit_of_work import sql_uow_factory
     from tests.emptying import empty_database
 
@@ -51,9 +56,10 @@ def _sql_client(url: str) -> Iterator[TestClient]:
     engine = create_engine_for(url)
     empty_database(engine)
     factory = cast(UnitOfWorkFactory, sql_uow_factory(engine))
-    app = create_app(factory, readiness=None)
+    signed_in, headers = security(sql_accounts_factory(engine))
+    app = create_app(factory, readiness=None, security=signed_in)
     try:
-        with TestClient(app, raise_server_exceptions=False) as test_client:
+        with TestClient(app, raise_server_exceptions=False, headers=headers) as test_client:
             yield test_client
     finally:
         engine.dispose()

@@ -38,7 +38,10 @@ def test_maintenance_runs_at_start_and_again_after_failures_logged_once(
         if len(calls) <= 3:
             raise RuntimeError("the database went away")
 
-    app = create_app(in_memory_uow_factory(), maintenance=Maintenance(upkeep, 0.02))  # type: ignore[arg-type]
+    from tests.signed_in import security
+
+    maintenance = Maintenance(upkeep, 0.02)
+    app = create_app(in_memory_uow_factory(), security=security()[0], maintenance=maintenance)  # type: ignore[arg-type]
     with caplog.at_level(logging.INFO, logger="users_service.app"), TestClient(app) as client:
         assert _wait_for(recovered)
         assert client.get("/healthz").status_code == 200
@@ -66,7 +69,11 @@ def test_the_service_over_sql_balances_its_name_ranges_at_start(tmp_path: Path) 
             return int(connection.execute(text("SELECT count(*) FROM name_buckets")).scalar_one())
 
     assert ranges() == 1
-    with TestClient(build_app(Settings(database_url=url))) as client:
+    from adapters.sql_accounts import sql_accounts_factory
+    from tests.signed_in import security
+
+    _, headers = security(sql_accounts_factory(create_engine(url)))
+    with TestClient(build_app(Settings(database_url=url)), headers=headers) as client:
         deadline = time.monotonic() + 5
         while ranges() == 1 and time.monotonic() < deadline:
             time.sleep(0.02)
