@@ -1,8 +1,8 @@
-"""Counting again what the service's writes keep counted: the user total and the name ranges.
+"""Counting again what the service's writes keep counted: the user total.
 
-Every insert and delete through the service moves `user_counts` and the name ranges in the
-same statement or transaction. Rows written to `users` by other means (a bulk load, a hand
-edit in psql) leave them behind; `users-service recount` puts them right.
+Every insert and delete through the service moves `user_counts` in the same transaction.
+Rows written to `users` by other means (a bulk load, a hand edit in psql) leave it behind;
+`users-service recount` puts it right.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from typing import Final
 
 from sqlalchemy import Engine, text
 
-from adapters import name_buckets
 from adapters.tables import COUNT_SHARDS
 
 _RECOUNT_TOTAL: Final = text(
@@ -21,8 +20,10 @@ _RECOUNT_TOTAL: Final = text(
 
 
 def recount(engine: Engine) -> None:
-    """Both counts from the rows of `users`, in one transaction that holds off writers."""
+    """The user total from the rows of `users`, in one transaction."""
     with engine.connect() as connection, connection.begin():
-        name_buckets.lock_out_writers(connection)
+        if connection.dialect.name == "postgresql":
+            # Writers in progress finish first and new ones wait until the commit, so no
+            # write lands between the count and the update. SQLite has one writer anyway.
+            connection.exec_driver_sql("LOCK TABLE users IN SHARE MODE")
         connection.execute(_RECOUNT_TOTAL, {"shards": COUNT_SHARDS})
-        name_buckets.rebuild_locked(connection)

@@ -1,4 +1,4 @@
-"""Engines that fail fast: bounded connect and statement times, pre-ping, SQLite in WAL mode.
+"""Engines that fail fast: bounded connect and statement times, SQLite in WAL mode.
 
 Also the one place that turns database exceptions into domain errors, so nothing
 SQLAlchemy-specific leaves the adapter.
@@ -6,19 +6,14 @@ SQLAlchemy-specific leaves the adapter.
 
 from __future__ import annotations
 
-import select
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Final
 
-import psycopg2  # type: ignore[import-untyped]
-from psycopg2 import extensions
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
-from adapters.cooperative import READ, WRITE, WaitTimedOut, in_cooperative_call, wait_socket
 from adapters.database_url import normalize_database_url
 from adapters.search import CONNECT_SEARCH_INDEX
 from domain.errors import DuplicateNameError, StorageUnavailableError
@@ -28,9 +23,9 @@ STATEMENT_TIMEOUT_MS: Final = 5000
 POOL_TIMEOUT_S: Final = 5
 SQLITE_BUSY_TIMEOUT_MS: Final = 5000
 NAME_KEY_CONSTRAINT: Final = "uq_users_name_key"
-#: A server that took a query but never answers (hung, frozen: its kernel still acknowledges
-#: TCP, so keepalives notice nothing) is given up on after this; when the server runs, its
-#: own statement timeout fires first.
+#: A request waiting this long on a server that took a query but never answers (hung,
+#: frozen: its kernel still acknowledges TCP, so keepalives notice nothing) is given up on
+#: (entrypoints/http/app.py); when the server runs, its own statement timeout fires first.
 ANSWER_BOUND_S: Final = STATEMENT_TIMEOUT_MS / 1000 + 2
 
 
@@ -49,22 +44,16 @@ def create_engine_for(url: str, *, pool_size: int = 10, max_overflow: int = 10) 
         # No pre-ping (a round trip per checkout): SqlAlchemyUnitOfWork runs a unit of work's
         # first statement again on a new connection when the pooled one turns out dead.
         pool_pre_ping=False,
-        # No ROLLBACK call on every check-in: a unit of work ends its own transaction
-        # (adapters.unit_of_work) and a SQLAlchemy Connection ends its own before it returns.
+        # No second ROLLBACK on every check-in: a SQLAlchemy Connection ends its own
+        # transaction before it returns to the pool.
         pool_reset_on_return=None,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=POOL_TIMEOUT_S,
         connect_args={
             "connect_timeout": CONNECT_TIMEOUT_S,
-            # Generic plans for the prepared statements (adapters.compiled): each of them
-            # has one good plan whatever its values (tests/integration/test_query_plans.py),
-            # and left to choose, PostgreSQL planned an offset page anew on every execution
-            # (its generic plan's estimate, blind to LIMIT and OFFSET, looked dearer): about
-            # 110 us of its CPU per offset page.
             "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
-            " -c idle_in_transaction_session_timeout=60000"
-            " -c plan_cache_mode=force_generic_plan",
+            " -c idle_in_transaction_session_timeout=60000",
             "application_name": "users-service",
             # A server that vanishes mid-query is noticed by TCP, not after minutes.
             "keepalives": 1,
@@ -74,52 +63,6 @@ def create_engine_for(url: str, *, pool_size: int = 10, max_overflow: int = 10) 
             "tcp_user_timeout": 10_000,
         },
     )
-
-
-def bound_postgres_waits() -> None:
-    """Every psycopg2 wait in this process gives up after ANSWER_BOUND_S (CONNECT_TIMEOUT_S
-    while connecting) with an error SQLAlchemy reads as a lost connection (so a 503).
-
-    psycopg2 has one wait callback per process and it puts connections in asynchronous mode
-    (no COPY), so only the service calls this, when it builds its app: after migrating, which
-    may wait longer under its lock.
-    """
-    extensions.set_wait_callback(_bounded_wait)
-
-
-def _bounded_wait(connection: Any) -> None:
-    connecting = connection.status == extensions.STATUS_SETUP
-    deadline = time.monotonic() + (CONNECT_TIMEOUT_S if connecting else ANSWER_BOUND_S)
-    if in_cooperative_call():  # on the event loop: let it run while the server answers
-        while True:
-            state = connection.poll()
-            if state == extensions.POLL_OK:
-                return
-            try:
-                wait_socket(connection.fileno(), _DIRECTIONS[state], deadline)
-            except WaitTimedOut:
-                raise _no_answer() from None
-    poller = select.poll()  # not select.select: no limit on the descriptor number
-    events = {extensions.POLL_READ: select.POLLIN, extensions.POLL_WRITE: select.POLLOUT}
-    while True:
-        state = connection.poll()
-        if state == extensions.POLL_OK:
-            return
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise _no_answer()
-        poller.register(connection.fileno(), events[state])
-        poller.poll(remaining * 1000)
-        poller.unregister(connection.fileno())
-
-
-_DIRECTIONS: Final = {extensions.POLL_READ: READ, extensions.POLL_WRITE: WRITE}
-
-
-def _no_answer() -> Exception:
-    # The wording is one SQLAlchemy's psycopg2 dialect takes for a lost connection.
-    error: Exception = psycopg2.OperationalError("could not receive data from server: no answer")
-    return error
 
 
 def _sqlite_engine(url: URL, pool_size: int, max_overflow: int) -> Engine:

@@ -6,19 +6,16 @@ suite compares this module's results with the in-memory adapter's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, or_, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 
-from adapters.search import search_shape, substring_condition, trigram_phrase
-from adapters.tables import ADDRESS_PREFIX_LENGTH, user_search_keys, users
+from adapters.search import search_condition
+from adapters.tables import ADDRESS_PREFIX_LENGTH, users
 from domain.cursors import Key
 from domain.queries import SortOrder, UserFilter
-
-_LIKE_ESCAPE = "\\"
-
 
 #: The one sort column whose values are unique (tables.py: the name key's constraint).
 UNIQUE_SORT_COLUMN = users.c.name_key
@@ -33,95 +30,22 @@ def address_prefix(folded: str) -> str:
     return folded[:ADDRESS_PREFIX_LENGTH]
 
 
-#: Stands for a value in a condition: the value itself, or a named bound parameter.
-Value = Callable[[str, Any], Any]
-
-
-def _literal(_name: str, value: Any) -> Any:
-    return value
-
-
-def _bound(name: str, _value: Any) -> Any:
-    return bindparam(name)
-
-
-def conditions(selection: UserFilter, *, bound: bool = False) -> list[ColumnElement[bool]]:
-    """The WHERE conditions, one per constraint of `selection`.
-
-    With `bound`, values are bound parameters named as in `parameters(selection)`, so the
-    conditions depend only on `shape(selection)` and a statement built from them can be kept
-    and reused for any filter of that shape.
-    """
-    value: Value = _bound if bound else _literal
+def conditions(selection: UserFilter, dialect: str) -> list[ColumnElement[bool]]:
+    """The WHERE conditions, one per constraint of `selection`, on the `dialect` database."""
     where: list[ColumnElement[bool]] = []
     for attribute, folded in selection.exact:
-        where.append(key_column(attribute) == value(f"exact_{attribute}", folded))
+        where.append(key_column(attribute) == folded)
         if attribute == "address":  # lets the equality use the prefix index
-            prefix = value("exact_address_prefix", address_prefix(folded))
-            where.append(users.c.address_prefix == prefix)
+            where.append(users.c.address_prefix == address_prefix(folded))
     if selection.age is not None:
-        where.append(users.c.age == value("age", selection.age))
+        where.append(users.c.age == selection.age)
     if selection.age_min is not None:
-        where.append(users.c.age >= value("age_min", selection.age_min))
+        where.append(users.c.age >= selection.age_min)
     if selection.age_max is not None:
-        where.append(users.c.age <= value("age_max", selection.age_max))
+        where.append(users.c.age <= selection.age_max)
     if selection.search is not None:
-        # Keys and term are both folded, so SQLite's ASCII-only case-insensitive LIKE and
-        # PostgreSQL's case-sensitive LIKE agree. psycopg2 binds parameters client-side, so
-        # PostgreSQL plans with the pattern as a constant and can use the trigram index.
-        # On SQLite, terms of 3+ characters use the trigram index instead (adapters/search.py).
-        pattern = value("search", _pattern(selection.search))
-        like = users.c.id.in_(
-            select(user_search_keys.c.user_id).where(
-                user_search_keys.c.search_key.like(pattern, escape=_LIKE_ESCAPE)
-            )
-        )
-        phrase = value("search_phrase", trigram_phrase(selection.search))
-        where.append(substring_condition(selection.search, like, phrase))
+        where.append(search_condition(selection.search, dialect))
     return where
-
-
-def _pattern(search: str) -> str:
-    return f"%{escape_like(search)}%"
-
-
-def parameters(selection: UserFilter) -> dict[str, Any]:
-    """The bound values of `conditions(selection, bound=True)`."""
-    values: dict[str, Any] = {}
-    for attribute, folded in selection.exact:
-        values[f"exact_{attribute}"] = folded
-        if attribute == "address":
-            values["exact_address_prefix"] = address_prefix(folded)
-    if selection.age is not None:
-        values["age"] = selection.age
-    if selection.age_min is not None:
-        values["age_min"] = selection.age_min
-    if selection.age_max is not None:
-        values["age_max"] = selection.age_max
-    if selection.search is not None:
-        values["search"] = _pattern(selection.search)
-        values["search_phrase"] = trigram_phrase(selection.search)
-    return values
-
-
-def shape(selection: UserFilter) -> UserFilter:
-    """Which constraints `selection` has, every value replaced by the same placeholder: the
-    key under which a statement built with `conditions(..., bound=True)` can be kept."""
-    return UserFilter(
-        exact=tuple((attribute, "") for attribute, _ in selection.exact),
-        age=None if selection.age is None else 0,
-        age_min=None if selection.age_min is None else 0,
-        age_max=None if selection.age_max is None else 0,
-        search=None if selection.search is None else search_shape(selection.search),
-    )
-
-
-def escape_like(term: str) -> str:
-    return (
-        term.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
-        .replace("%", _LIKE_ESCAPE + "%")
-        .replace("_", _LIKE_ESCAPE + "_")
-    )
 
 
 def _columns(attribute: str) -> list[ColumnElement[Any]]:
@@ -172,19 +96,6 @@ def edge_values(order: SortOrder, boundary: Key) -> list[str | int]:
         for key, value in zip(order.keys, boundary, strict=True)
         for v in _values(key.field, value)
     ]
-
-
-def edge_name(position: int) -> str:
-    return f"edge_{position}"
-
-
-def bound_beyond(order: SortOrder, backward: bool) -> ColumnElement[bool]:
-    """`beyond` with the boundary's values as parameters named edge_name(0), edge_name(1)..."""
-    terms = _terms(order, backward)
-    # Typed as their columns: inside a row value they would stay untyped, and a prepared
-    # statement (adapters.compiled) declares integer parameters bigint from these types.
-    edges = [bindparam(edge_name(i), type_=column.type) for i, (column, _) in enumerate(terms)]
-    return _beyond(terms, edges)
 
 
 def _beyond(

@@ -153,10 +153,12 @@ class InMemoryUserRepository:
                 rows = [user for user in rows if position(user) > edge]
         return rows[offset : offset + limit]
 
-    def count(self, selection: UserFilter) -> int:
+    def count(self, selection: UserFilter, *, up_to: int | None = None) -> int:
         if selection.is_empty:
-            return len(self._store.users)
-        return sum(1 for user in self._store.users.values() if selection.matches(user))
+            total = len(self._store.users)
+        else:
+            total = sum(1 for user in self._store.users.values() if selection.matches(user))
+        return total if up_to is None else min(total, up_to)
 
     def find_counted(
         self,
@@ -167,11 +169,12 @@ class InMemoryUserRepository:
         offset: int = 0,
         boundary: Key | None = None,
         backward: bool = False,
+        count_up_to: int | None = None,
     ) -> tuple[list[User], int]:
         found = self.find(
             selection, order, limit=limit, offset=offset, boundary=boundary, backward=backward
         )
-        return found, self.count(selection)
+        return found, self.count(selection, up_to=count_up_to)
 
 
 class InMemoryUnitOfWork:

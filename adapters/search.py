@@ -25,13 +25,13 @@ from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, literal_column, select, table
 
-from adapters.per_dialect import OnSqlite
-from adapters.tables import SEARCH_INDEX, users
+from adapters.tables import SEARCH_INDEX, user_search_keys, users
 
 #: The fewest characters of a term the trigram index can find.
 TRIGRAM: Final = 3
 
 _index = table(SEARCH_INDEX)
+_LIKE_ESCAPE: Final = "\\"
 
 
 #: Run on every new SQLite connection before its first transaction (adapters/engine.py). FTS5
@@ -47,22 +47,32 @@ def trigram_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def search_shape(term: str) -> str:
-    """A placeholder standing for every term whose search condition has the same SQL."""
-    return "" if len(term) < TRIGRAM else " " * TRIGRAM
-
-
-def substring_condition(term: str, like: ColumnElement[bool], phrase: Any) -> ColumnElement[bool]:
-    """`like` (the LIKE on the search keys), on SQLite the trigram index for the terms it can
-    serve.
-
-    `phrase` is trigram_phrase(term), or a bound parameter that will hold it.
-    """
-    if len(term) < TRIGRAM:
-        return like
-    matching: Select[Any] = (
-        select(literal_column("rowid"))
-        .select_from(_index)
-        .where(literal_column(SEARCH_INDEX).op("MATCH")(phrase))
+def escape_like(term: str) -> str:
+    return (
+        term.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
+        .replace("%", _LIKE_ESCAPE + "%")
+        .replace("_", _LIKE_ESCAPE + "_")
     )
-    return OnSqlite(users.c.id.in_(matching), like)
+
+
+def search_condition(term: str, dialect: str) -> ColumnElement[bool]:
+    """Users with `term` (folded) in a search key: through SQLite's FTS5 index where the term
+    is long enough for it, otherwise a LIKE on the search keys (PostgreSQL's trigram index).
+
+    Keys and term are both folded, so SQLite's ASCII-only case-insensitive LIKE and
+    PostgreSQL's case-sensitive LIKE agree. psycopg2 binds values client-side, so PostgreSQL
+    plans with the pattern as a constant and can use the trigram index.
+    """
+    if dialect == "sqlite" and len(term) >= TRIGRAM:
+        matching: Select[Any] = (
+            select(literal_column("rowid"))
+            .select_from(_index)
+            .where(literal_column(SEARCH_INDEX).op("MATCH")(trigram_phrase(term)))
+        )
+        return users.c.id.in_(matching)
+    pattern = f"%{escape_like(term)}%"
+    return users.c.id.in_(
+        select(user_search_keys.c.user_id).where(
+            user_search_keys.c.search_key.like(pattern, escape=_LIKE_ESCAPE)
+        )
+    )

@@ -8,7 +8,7 @@ BINARY), which is how Python compares strings.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import (
     BigInteger,
@@ -26,6 +26,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.types import TypeEngine
+
+from domain.model import USER_ATTRIBUTES
 
 NAMING_CONVENTION: Final = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -72,32 +74,47 @@ def key_type() -> TypeEngine[str]:
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+
+def _attribute_columns() -> list[Column[Any]]:
+    """A column per attribute of USER_ATTRIBUTES, and beside each text one its key."""
+    columns: list[Column[Any]] = []
+    for attribute in USER_ATTRIBUTES:
+        if attribute.text:
+            columns.append(Column(attribute.name, String(attribute.max_length), nullable=False))
+            columns.append(Column(f"{attribute.name}_key", key_type(), nullable=False))
+        else:
+            columns.append(Column(attribute.name, Integer, nullable=False))
+    return columns
+
+
+def _attribute_checks() -> list[CheckConstraint]:
+    checks = []
+    for attribute in USER_ATTRIBUTES:
+        if attribute.text:
+            checks.append(
+                CheckConstraint(f"{attribute.name} <> ''", name=f"{attribute.name}_not_empty")
+            )
+        else:
+            bounds = f"{attribute.name} BETWEEN {attribute.minimum} AND {attribute.maximum}"
+            checks.append(CheckConstraint(bounds, name=f"{attribute.name}_range"))
+    return checks
+
+
 users = Table(
     "users",
     metadata,
     Column("id", Integer, Identity(), primary_key=True),
-    Column("name", String(250), nullable=False),
-    Column("name_key", key_type(), nullable=False),
-    Column("address", String(2000), nullable=False),
-    Column("address_key", key_type(), nullable=False),
+    *_attribute_columns(),
+    # The leading characters of the address key, for its sort index (ADDRESS_PREFIX_LENGTH).
     Column("address_prefix", key_type(), nullable=False),
-    Column("age", Integer, nullable=False),
-    Column("profession", String(250), nullable=False),
-    Column("profession_key", key_type(), nullable=False),
-    Column("website", String(250), nullable=False),
-    Column("website_key", key_type(), nullable=False),
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # Names are unique case-insensitively. Its index also serves the name sort and, with the
     # id included, an offset page's index-only walk (adapters/listing.py: order_by).
     UniqueConstraint("name_key", postgresql_include=["id"]),
-    CheckConstraint("age BETWEEN 0 AND 150", name="age_range"),
+    *_attribute_checks(),
     CheckConstraint("version >= 1", name="version_positive"),
-    CheckConstraint("name <> ''", name="name_not_empty"),
-    CheckConstraint("address <> ''", name="address_not_empty"),
-    CheckConstraint("profession <> ''", name="profession_not_empty"),
-    CheckConstraint("website <> ''", name="website_not_empty"),
     # Never reuse the id of a removed user (SQLite would, without AUTOINCREMENT).
     sqlite_autoincrement=True,
 )
@@ -109,8 +126,8 @@ Index(None, users.c.age, users.c.id)
 Index(None, users.c.profession_key, users.c.id)
 Index(None, users.c.website_key, users.c.id)
 
-#: Each user's folded fields joined by SEARCH_SEPARATOR, for filter[search]; written by the
-#: same statement (PostgreSQL) or transaction (SQLite) as the user's row. A table of its own
+#: Each user's folded fields joined by SEARCH_SEPARATOR, for filter[search]; written in the
+#: same transaction as the user's row. A table of its own
 #: so that a write changing no text (a PATCH of `age`) does not touch the substring index:
 #: `users` has no HOT updates (age is indexed), and on PostgreSQL a new row version there
 #: would add trigram entries for the whole text again (migration 0003). No foreign key: the
@@ -135,30 +152,6 @@ user_counts = Table(
     metadata,
     Column("shard", SmallInteger, primary_key=True, autoincrement=False),
     Column("total", BigInteger, nullable=False),
-)
-
-#: Users per range of the name key: the row with lower_key L counts the users whose name key
-#: is at least L and below the next row's lower_key (the row '' starts the first range),
-#: plus its rows in name_bucket_changes. Kept exact by the service's writes (migration 0005:
-#: triggers on SQLite; on PostgreSQL the insert and delete statements and a rename trigger);
-#: the ranges are split and merged, and the changes folded in, by adapters/name_buckets.py.
-#: As with user_counts, rows written outside the service must keep these in step, or be
-#: followed by `users-service recount` (adapters/counts.py). An offset page in name order
-#: sums the counts to find the range its first row is in, and walks only that range (at
-#: most 8 sqrt(N) rows) instead of every row it skips.
-name_buckets = Table(
-    "name_buckets",
-    metadata,
-    Column("lower_key", key_type(), primary_key=True),
-    Column("total", BigInteger, nullable=False),
-)
-#: Changes of the counts not folded into name_buckets yet (PostgreSQL's writes append here
-#: rather than queue on a shared count row; SQLite's triggers move the counts directly).
-name_bucket_changes = Table(
-    "name_bucket_changes",
-    metadata,
-    Column("lower_key", key_type(), nullable=False),
-    Column("delta", SmallInteger, nullable=False),
 )
 
 # The account tables join `metadata` here, so that whoever reads it sees the whole schema.

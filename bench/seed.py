@@ -113,7 +113,7 @@ def seed_postgresql(url: str, count: int, *, seed: int = 20261125) -> Counts:
 
 
 def _recount(url: str) -> None:
-    """user_counts and the name ranges from the loaded rows (adapters/counts.py)."""
+    """user_counts from the loaded rows (adapters/counts.py)."""
     engine = create_engine_for(url)
     try:
         recount(engine)

@@ -6,10 +6,35 @@ from typing import Final
 
 from attrs import frozen
 
-#: The attributes a client may set, in display order.
-ATTRIBUTES: Final = ("name", "address", "age", "profession", "website")
-STRING_ATTRIBUTES: Final = ("name", "address", "profession", "website")
-INTEGER_ATTRIBUTES: Final = ("age",)
+
+@frozen
+class Attribute:
+    """One attribute of a user that a client sets. Storage, documents and schemas derive
+    from USER_ATTRIBUTES, so adding an attribute starts here.
+
+    `text` attributes are strings of at most `max_length` characters, compared, filtered
+    exactly and searched by their comparison_key; the others are integers from `minimum`
+    to `maximum`.
+    """
+
+    name: str
+    text: bool
+    max_length: int = 0
+    minimum: int = 0
+    maximum: int = 0
+
+
+#: Every attribute a client may set, in display order.
+USER_ATTRIBUTES: Final = (
+    Attribute("name", text=True, max_length=250),
+    Attribute("address", text=True, max_length=2000),
+    Attribute("age", text=False, minimum=0, maximum=150),
+    Attribute("profession", text=True, max_length=250),
+    Attribute("website", text=True, max_length=250),
+)
+ATTRIBUTES: Final = tuple(attribute.name for attribute in USER_ATTRIBUTES)
+STRING_ATTRIBUTES: Final = tuple(a.name for a in USER_ATTRIBUTES if a.text)
+INTEGER_ATTRIBUTES: Final = tuple(a.name for a in USER_ATTRIBUTES if not a.text)
 
 
 def comparison_key(text: str) -> str:

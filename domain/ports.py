@@ -56,8 +56,9 @@ class UserRepository(Protocol):
         """
         ...
 
-    def count(self, selection: UserFilter) -> int:
-        """How many users match `selection`."""
+    def count(self, selection: UserFilter, *, up_to: int | None = None) -> int:
+        """How many users match selection; with up_to, stops counting there and returns
+        min(count, up_to)."""
         ...
 
     def find_counted(
@@ -69,8 +70,10 @@ class UserRepository(Protocol):
         offset: int = 0,
         boundary: Key | None = None,
         backward: bool = False,
+        count_up_to: int | None = None,
     ) -> tuple[list[User], int]:
-        """find() and count(selection) together (one round trip where storage allows)."""
+        """find() and count(selection, up_to=count_up_to) together (one round trip where
+        storage allows)."""
         ...
 
 
@@ -92,8 +95,7 @@ class UnitOfWork(Protocol):
 
     def commit_write(self, write: Callable[[], T]) -> T:
         """Runs `write` (one repository write: add, change or remove) and commits; what it
-        raises leaves nothing changed. Same as calling `write()` then commit(), except that
-        storage may then send the write and its commit together."""
+        raises leaves nothing changed. Same as calling `write()` then commit()."""
         ...
 
     def rollback(self) -> None: ...

@@ -6,16 +6,12 @@ from collections.abc import Callable
 from typing import cast
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 
-from adapters.cooperative import cooperative_runner
 from adapters.counts import recount as recount_users
 from adapters.database_url import normalize_database_url
-from adapters.engine import bound_postgres_waits, storage_errors
+from adapters.engine import ANSWER_BOUND_S, storage_errors
 from adapters.memory import in_memory_uow_factory
 from adapters.memory_accounts import in_memory_accounts_factory
-from adapters.name_buckets import UPKEEP_INTERVAL_S
-from adapters.name_buckets import balance as balance_name_ranges
 from adapters.passwords import credentials as password_credentials
 from adapters.schema import upgrade_to_head
 from adapters.sql import check_database, create_engine_for
@@ -25,7 +21,7 @@ from domain.account_ports import AccountsUnitOfWork, Credentials
 from domain.accounts import Actor
 from entrypoints.audit import audit
 from entrypoints.config import Settings
-from entrypoints.http.app import ENDPOINT_THREADS, Maintenance, Runner, create_app
+from entrypoints.http.app import ENDPOINT_THREADS, create_app, runner_giving_up_after
 from entrypoints.http.auth import Security
 from entrypoints.http.resources import UnitOfWorkFactory
 
@@ -39,7 +35,7 @@ def migrate(database_url: str) -> None:
 
 
 def recount(database_url: str) -> None:
-    """The user total and the name ranges counted from `users` (adapters/counts.py).
+    """The user total counted from `users` (adapters/counts.py).
 
     Raises StorageUnavailableError when the database cannot be reached.
     """
@@ -77,27 +73,17 @@ def build_app(settings: Settings) -> Starlette:
     def readiness() -> None:
         check_database(engine)
 
-    run: Runner = run_in_threadpool  # sqlite3 blocks: its calls need threads
-    if engine.dialect.name == "postgresql":
-        bound_postgres_waits()  # a hung server: a 503 in bounded time, not a stuck request
-        # psycopg2 hands every wait to the loop: no threads (see adapters.cooperative).
-        run = cooperative_runner(ENDPOINT_THREADS, readiness)
-
     # cast: the adapters' `users` is their concrete repository, which mypy does not accept
     # for the protocol's mutable `users: UserRepository` attribute.
     uow_factory = cast(UnitOfWorkFactory, sql_uow_factory(engine))
-    # The counted name ranges of offset pages (adapters.name_buckets): changes folded in and
-    # ranges kept balanced as users come and go; the first round splits the one range a new
-    # or migrated database starts with.
-    maintenance = Maintenance(lambda: balance_name_ranges(engine), UPKEEP_INTERVAL_S)
     accounts = cast(AccountsFactory, sql_accounts_factory(engine))
     return create_app(
         uow_factory,
         readiness,
         security=Security(accounts, password_credentials(audit)),
         cors_origins=settings.cors_origins,
-        run=run,
-        maintenance=maintenance,
+        # A hung database: a 503 in bounded time, not a request stuck for ever.
+        run=runner_giving_up_after(ANSWER_BOUND_S),
     )
 
 

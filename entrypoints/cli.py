@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     _database_flag(migrate)
     recount = commands.add_parser(
         "recount",
-        help="count the user total and the name ranges again from the users table "
+        help="count the user total again from the users table "
         "(after rows were written outside the service) and exit",
         epilog=_EPILOG,
         formatter_class=formatter,
@@ -172,7 +172,7 @@ def _recount(settings: Settings) -> int:
     except StorageUnavailableError:
         logger.error("the database cannot be reached; is it running and the URL right?")
         return 1
-    logger.info("the user total and the name ranges are counted from the users table")
+    logger.info("the user total is counted from the users table")
     return 0
 
 

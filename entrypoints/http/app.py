@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Final
 
+import anyio
 import anyio.to_thread
-import attrs
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from domain.errors import StorageUnavailableError
 from entrypoints.http.account_routes import account_routes
 from entrypoints.http.auth import Authenticator, Security
 from entrypoints.http.auth_errors import auth_exception_handlers
@@ -36,21 +37,19 @@ logger = logging.getLogger("users_service.app")
 
 #: Endpoints running at once: the thread pool's size (anyio's default is 40; more threads
 #: than the database can serve only contend for the GIL: with 40, a single-user GET under 32
-#: clients cost about 8% more CPU than with 8-16), and on PostgreSQL the cooperative runner's
-#: limit (8 and 24 measured no better than 16 under 32 clients, bench/). bootstrap sizes the
+#: clients cost about 8% more CPU than with 8-16). bootstrap sizes the
 #: connection pool to match, so no endpoint waits for a connection and none is opened per
 #: request.
 ENDPOINT_THREADS: Final = 16
 
 #: How the blocking endpoints run: `await run(endpoint, request)`. The default is Starlette's
-#: thread pool; the wiring passes a cooperative runner where the driver allows one.
+#: thread pool; the wiring passes one that gives up on a database that never answers.
 Runner = Callable[..., Awaitable[Any]]
 
 COLLECTION_METHODS = ["GET", "POST"]
 ITEM_METHODS = ["GET", "PATCH", "DELETE"]
 
 
-Lifespan = Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]
 Endpoint = Callable[[Request], Response]
 AsyncEndpoint = Callable[[Request], Awaitable[Response]]
 
@@ -105,48 +104,31 @@ def api_routes(
     ]
 
 
-@attrs.frozen
-class Maintenance:
-    """Upkeep of the storage the service runs at start and then every `every_s` seconds,
-    through the runner, beside the requests (the SQL adapter's name ranges, say). A round
-    that fails is logged and tried again at the next."""
+def runner_giving_up_after(seconds: float) -> Runner:
+    """Starlette's thread pool, except that an endpoint still blocked after `seconds` (on a
+    database that took a query and never answers, which no driver timeout notices) is left
+    to finish on its own thread and the request answered StorageUnavailableError (503)."""
 
-    task: Callable[[], object]
-    every_s: float
-
-
-async def _maintain(run: Runner, maintenance: Maintenance) -> None:
-    failing = False
-    while True:
+    async def run(function: Callable[..., Any], *args: Any) -> Any:
         try:
-            await run(maintenance.task)
-        except Exception:  # tried again next round; logged once per outage, not every round
-            if not failing:
-                logger.warning("storage maintenance failed; trying again", exc_info=True)
-            failing = True
-        else:
-            if failing:
-                logger.info("storage maintenance works again")
-            failing = False
-        await asyncio.sleep(maintenance.every_s)
+            with anyio.fail_after(seconds):
+                return await anyio.to_thread.run_sync(
+                    functools.partial(function, *args), abandon_on_cancel=True
+                )
+        except TimeoutError:
+            raise StorageUnavailableError("the database did not answer in time") from None
+
+    return run
 
 
-def _lifespan_for(run: Runner, maintenance: Maintenance | None) -> Lifespan:
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = ENDPOINT_THREADS
-        upkeep = None if maintenance is None else asyncio.create_task(_maintain(run, maintenance))
-        logger.info("users-service ready")
-        try:
-            yield
-        finally:
-            logger.info("users-service stopping")
-            if upkeep is not None:
-                upkeep.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await upkeep
-
-    return lifespan
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    anyio.to_thread.current_default_thread_limiter().total_tokens = ENDPOINT_THREADS
+    logger.info("users-service ready")
+    try:
+        yield
+    finally:
+        logger.info("users-service stopping")
 
 
 def create_app(
@@ -156,14 +138,13 @@ def create_app(
     security: Security,
     cors_origins: Sequence[str] = (),
     run: Runner = run_in_threadpool,
-    maintenance: Maintenance | None = None,
 ) -> Starlette:
     """The whole HTTP service over any unit-of-work factory (SQL in production, memory in tests).
 
     `readiness` raises StorageUnavailableError when the database does not answer (`/readyz`).
     CORS stays off unless `cors_origins` names the origins allowed to call the API. `run`
-    runs the endpoints that reach storage (Starlette's thread pool unless told otherwise),
-    and `maintenance` while the app runs. `security` says who is signed in (auth.py).
+    runs the endpoints that reach storage (Starlette's thread pool unless told otherwise).
+    `security` says who is signed in (auth.py).
     """
     # One layer for the headers, the log and the body limit; with CORS, the body limit stays
     # inside CORS so that a refused body still carries the CORS headers.
@@ -193,5 +174,5 @@ def create_app(
         ],
         middleware=middleware,
         exception_handlers={**exception_handlers(), **auth_exception_handlers()},
-        lifespan=_lifespan_for(run, maintenance),
+        lifespan=_lifespan,
     )

@@ -19,7 +19,6 @@ from domain.errors import DuplicateNameError, StaleVersionError, StorageUnavaila
 from domain.model import ATTRIBUTES
 from domain.queries import UserQuery
 from domain.use_cases import change_user, get_user, list_users, register_user
-from domain.validation import validate_new_user
 
 THREADS = 20
 pytestmark = pytest.mark.postgres
@@ -116,9 +115,7 @@ def test_a_statement_past_the_timeout_raises_storage_unavailable(engine: Engine)
         holder.execute(text("SELECT 1 FROM users WHERE id = :id FOR UPDATE"), {"id": user.id})
         with pytest.raises(StorageUnavailableError), uow() as waiting:
             # 5 s in service; shortened here so the test waits 0.1 s for the row lock
-            waiting._execute(
-                text("SET LOCAL statement_timeout = 100"), {}, write=True, prepare=False
-            )
+            waiting._execute(text("SET LOCAL statement_timeout = 100"), {})
             waiting.users.change(user.id, {"age": 2}, None)
         holder.rollback()
 
@@ -160,16 +157,3 @@ def test_a_write_alone_takes_a_live_connection_after_the_pool_was_killed(engine:
     changed = change_user(uow(), users[0].id, {"age": 40}, 1)
     assert changed.version == 2
     assert register_user(uow(), _attributes("after the kill")).version == 1
-
-
-def test_commit_write_refuses_a_second_write(engine: Engine) -> None:
-    with sql_uow_factory(engine)() as uow, pytest.raises(RuntimeError, match="one write"):
-        uow.commit_write(
-            lambda: [
-                uow.users.add(validate_new_user(_attributes("first of two"))),
-                uow.users.add(validate_new_user(_attributes("second of two"))),
-            ]
-        )
-    # A programming error, caught at the second statement: the first has committed alone.
-    page = list_users(sql_uow_factory(engine)(), UserQuery())
-    assert [user.name for user in page.users] == ["first of two"]

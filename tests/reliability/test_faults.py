@@ -186,24 +186,9 @@ class Terminator(threading.Thread):
                 self.killed += cursor.fetchone()[0]
 
 
-#: Name ranges (adapters/name_buckets.py) whose count and unfolded changes differ from the
-#: users they hold.
-_MISCOUNTED_RANGES = """
-WITH ranges AS (
-  SELECT lower_key, lead(lower_key) OVER (ORDER BY lower_key) AS upper,
-         total + coalesce((SELECT sum(delta) FROM name_bucket_changes AS c
-                           WHERE c.lower_key = b.lower_key), 0) AS held
-  FROM name_buckets AS b)
-SELECT count(*) FROM ranges
-WHERE held <> (SELECT count(*) FROM users
-               WHERE name_key >= ranges.lower_key
-                 AND (ranges.upper IS NULL OR name_key < ranges.upper))
-"""
-
-
 def _consistency_problems(database_url: str) -> list[str]:
     """What a partial write would leave behind: counters out of step, stale or missing
-    derived keys, search keys of removed users, name ranges counted wrong."""
+    derived keys, search keys of removed users."""
     connection = psycopg2.connect(database_url, connect_timeout=5)
     try:
         with connection.cursor() as cursor:
@@ -221,15 +206,11 @@ def _consistency_problems(database_url: str) -> list[str]:
                 "SELECT count(*) FROM user_search_keys WHERE user_id NOT IN (SELECT id FROM users)"
             )
             (orphans,) = cursor.fetchone()
-            cursor.execute(_MISCOUNTED_RANGES)
-            (miscounted,) = cursor.fetchone()
     finally:
         connection.close()
     problems = [] if counted == rows else [f"user_counts says {counted}, users holds {rows}"]
     if orphans:
         problems.append(f"{orphans} search keys of removed users")
-    if miscounted:
-        problems.append(f"{miscounted} name ranges counted wrong")
     for user_id, *values in users:
         texts, keys, search = values[:4], values[4:8], values[8]
         if [text.casefold() for text in texts] != keys or search != SEARCH_SEPARATOR.join(keys):

@@ -1,7 +1,7 @@
 """Accounts, API tokens and sessions (digests only), failed sign-ins, first-run codes.
 
 Revision ID: 0008_accounts
-Revises: 0005_name_buckets
+Revises: 0007_drop_name_ranges
 Create Date: 2026-12-04
 
 Written by hand; keep it in step with adapters/account_tables.py (tests/integration checks).
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_accounts"
-down_revision: str | Sequence[str] | None = "0005_name_buckets"
+down_revision: str | Sequence[str] | None = "0007_drop_name_ranges"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
