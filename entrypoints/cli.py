@@ -87,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
         f"${CORS_ORIGINS_VARIABLE}, else CORS off)",
     )
     serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="ADDRESS",
+        help="believe X-Forwarded-For and X-Forwarded-Proto from this reverse proxy "
+        "(repeatable; default: $TRUSTED_PROXIES, else none)",
+    )
+    serve.add_argument(
         "--log-level",
         choices=LOG_LEVELS,
         help=f"log level (default: ${LOG_LEVEL_VARIABLE}, else info)",
@@ -207,7 +214,9 @@ def _serve(settings: Settings) -> int:
         "log_config": log_config(settings.log_level),
         "log_level": settings.log_level,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
-        "proxy_headers": False,
+        # Only a proxy the operator names may say who the client is and that it used HTTPS.
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies) or None,
         # No "server: uvicorn" on every response: it names the software to a scanner and
         # costs a header per response.
         "server_header": False,
@@ -236,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             workers=args.workers,
+            trusted_proxies=args.trusted_proxy,
         )
     else:
         settings = Settings.load(os.environ, database_url=args.database_url)

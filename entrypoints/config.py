@@ -19,6 +19,7 @@ LOG_LEVELS: Final = ("critical", "error", "warning", "info", "debug")
 DATABASE_URL_VARIABLE: Final = "DATABASE_URL"
 CORS_ORIGINS_VARIABLE: Final = "CORS_ORIGINS"
 LOG_LEVEL_VARIABLE: Final = "LOG_LEVEL"
+TRUSTED_PROXIES_VARIABLE: Final = "TRUSTED_PROXIES"
 
 
 def _origins(value: Sequence[str]) -> tuple[str, ...]:
@@ -33,6 +34,9 @@ class Settings:
     workers: int = 1
     cors_origins: tuple[str, ...] = field(default=(), converter=_origins)
     log_level: str = "info"
+    #: Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed (the client's
+    #: address for the sign-in limits, HTTPS for the cookie's Secure flag).
+    trusted_proxies: tuple[str, ...] = field(default=(), converter=_origins)
 
     @classmethod
     def load(
@@ -45,6 +49,7 @@ class Settings:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         workers: int = 1,
+        trusted_proxies: Sequence[str] | None = None,
     ) -> Settings:
         """Flags win over the environment, which wins over the defaults."""
         return cls(
@@ -56,6 +61,9 @@ class Settings:
                 cors_origins if cors_origins else environ.get(CORS_ORIGINS_VARIABLE, "").split(",")
             ),
             log_level=(log_level or environ.get(LOG_LEVEL_VARIABLE) or "info").lower(),
+            trusted_proxies=tuple(
+                trusted_proxies or environ.get(TRUSTED_PROXIES_VARIABLE, "").split(",")
+            ),
         )
 
     def environment(self) -> dict[str, str]:
@@ -64,4 +72,5 @@ class Settings:
             DATABASE_URL_VARIABLE: self.database_url,
             CORS_ORIGINS_VARIABLE: ",".join(self.cors_origins),
             LOG_LEVEL_VARIABLE: self.log_level,
+            TRUSTED_PROXIES_VARIABLE: ",".join(self.trusted_proxies),
         }
