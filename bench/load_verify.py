@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import random
 import sys
 import tempfile
@@ -388,9 +389,15 @@ def verify(world: World, final: dict[int, tuple[int, Attributes] | None]) -> Ver
     return verdict
 
 
-def http_client(base_url: str, clients: int) -> httpx.AsyncClient:
+def http_client(base_url: str, clients: int, token: str) -> httpx.AsyncClient:
+    """Connections for `clients`, each request sending the API token."""
     limits = httpx.Limits(max_connections=clients + 8, max_keepalive_connections=clients + 8)
-    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=httpx.Timeout(30.0))
+    return httpx.AsyncClient(
+        base_url=base_url,
+        limits=limits,
+        timeout=httpx.Timeout(30.0),
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 async def load(
@@ -440,10 +447,13 @@ async def check_after(http: httpx.AsyncClient, world: World) -> dict[str, Any]:
     }
 
 
-async def run_load(base_url: str, clients: int, duration: float, seed: int) -> dict[str, Any]:
-    """Runs the load against `base_url`, then reads back and checks. Returns the report."""
+async def run_load(
+    base_url: str, clients: int, duration: float, seed: int, token: str
+) -> dict[str, Any]:
+    """Runs the load against `base_url` with an editor's or admin's API token, then reads
+    back and checks. Returns the report."""
     world = World()
-    async with http_client(base_url, clients) as http:
+    async with http_client(base_url, clients, token) as http:
         elapsed = await load(http, world, clients, duration, seed)
         report = await check_after(http, world)
     return {
@@ -470,7 +480,7 @@ def run_against_backend(
             urls as database_url,
             serving(database_url, workers=workers, log_dir=Path(folder)) as s,
         ):
-            report = asyncio.run(run_load(s.base, clients, duration, seed))
+            report = asyncio.run(run_load(s.base, clients, duration, seed, s.token))
             tail = [line for line in s.log().splitlines() if "ERROR" in line][:5]
     return {"backend": backend, "workers": workers, **report, "server_log_errors": tail}
 
@@ -525,6 +535,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--base-url", help="load a running service instead (127.0.0.1 only)")
     parser.add_argument("--json", type=Path, help="also write the reports to this file")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("USERS_SERVICE_TOKEN"),
+        help="API token for --base-url (default: $USERS_SERVICE_TOKEN)",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.clients <= 512 or not 0 < args.duration <= 3600:
         parser.error("clients must be 1..512 and duration 0..3600 s")
@@ -532,7 +547,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.base_url:
         if not args.base_url.startswith(("http://127.0.0.1", "http://localhost")):
             parser.error("only a service on 127.0.0.1 may be loaded")
-        report = asyncio.run(run_load(args.base_url, args.clients, args.duration, args.seed))
+        if not args.token:
+            parser.error("--base-url needs --token (an editor's or admin's API token)")
+        report = asyncio.run(
+            run_load(args.base_url, args.clients, args.duration, args.seed, args.token)
+        )
         reports.append({"base_url": args.base_url, **report})
     else:
         backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
