@@ -16,9 +16,10 @@
     return { field: field, descending: descending };
   }
 
-  UserListController.$inject = ['$state', 'User', 'jsonApi', 'toaster'];
-  function UserListController($state, User, jsonApi, toaster) {
+  UserListController.$inject = ['$state', 'User', 'jsonApi', 'toaster', 'session'];
+  function UserListController($state, User, jsonApi, toaster, session) {
     var vm = this;
+    vm.canEdit = session.canEdit;  // a viewer sees no New, Edit or Delete
     var latest = 0;  // only the newest request may change the screen
 
     vm.columns = [
