@@ -303,3 +303,41 @@ def test_a_first_run_code_expires_after_an_hour(uow: Any, kit: Any) -> None:
     assert code is not None
     with pytest.raises(SetupCodeError):
         uc.set_up_administrator(uow(), kit, code, "root", PASSWORD, "a", NOW + timedelta(hours=1))
+
+
+class CountingHasher:
+    """The real Argon2 hasher, recording which hashes verify() was asked about."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.verified: list[str | None] = []
+
+    def hash(self, password: str) -> str:
+        return str(self.inner.hash(password))
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        self.verified.append(password_hash)
+        return bool(self.inner.verify(password_hash, password))
+
+
+def test_the_counting_hasher_passes_verification_through(kit: Any) -> None:
+    counting = CountingHasher(kit.hasher)
+    stored = counting.hash(PASSWORD)
+    assert counting.verify(stored, PASSWORD) and not counting.verify(stored, "other")
+    assert not counting.verify(None, PASSWORD)
+    assert counting.verified == [stored, stored, None]
+
+
+def test_an_unknown_account_costs_a_password_verification_like_a_wrong_password(
+    uow: Any, kit: Any
+) -> None:
+    import attrs
+
+    counting = CountingHasher(kit.hasher)
+    counted = attrs.evolve(kit, hasher=counting)
+    make(uow, counted, "alice", "viewer")
+    for name in ("alice", "nobody"):
+        with pytest.raises(SignInFailedError):
+            uc.sign_in(uow(), counted, name, "wrong-wrong-wrong", "a", NOW)
+    assert len(counting.verified) == 2
+    assert counting.verified[0] is not None and counting.verified[1] is None
