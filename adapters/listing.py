@@ -30,8 +30,11 @@ def address_prefix(folded: str) -> str:
     return folded[:ADDRESS_PREFIX_LENGTH]
 
 
-def conditions(selection: UserFilter, dialect: str) -> list[ColumnElement[bool]]:
-    """The WHERE conditions, one per constraint of `selection`, on the `dialect` database."""
+def conditions(
+    selection: UserFilter, dialect: str, *, common_term: bool = False
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions, one per constraint of `selection`, on the `dialect` database;
+    `common_term`: the search term matches many users (adapters/search.py)."""
     where: list[ColumnElement[bool]] = []
     for attribute, folded in selection.exact:
         where.append(key_column(attribute) == folded)
@@ -44,7 +47,7 @@ def conditions(selection: UserFilter, dialect: str) -> list[ColumnElement[bool]]
     if selection.age_max is not None:
         where.append(users.c.age <= selection.age_max)
     if selection.search is not None:
-        where.append(search_condition(selection.search, dialect))
+        where.append(search_condition(selection.search, dialect, common=common_term))
     return where
 
 

@@ -16,14 +16,15 @@ the trigram tokenizer, kept in step by triggers on `user_search_keys`:
 - Terms shorter than three characters have no trigram and match nothing in FTS5: those
   keep the LIKE scan.
 
-Every other database, and short terms everywhere, use the LIKE condition unchanged.
+Every other database, and short terms everywhere, use the LIKE condition. Either way, a term
+most users match is better served without the index (search_condition).
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, literal_column, select, table
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select, table
 
 from adapters.tables import SEARCH_INDEX, user_search_keys, users
 
@@ -55,24 +56,76 @@ def escape_like(term: str) -> str:
     )
 
 
-def search_condition(term: str, dialect: str) -> ColumnElement[bool]:
-    """Users with `term` (folded) in a search key: through SQLite's FTS5 index where the term
-    is long enough for it, otherwise a LIKE on the search keys (PostgreSQL's trigram index).
+def _pattern(term: str) -> str:
+    return f"%{escape_like(term)}%"
+
+
+def _like(search_key: ColumnElement[str], term: str) -> ColumnElement[bool]:
+    return search_key.like(_pattern(term), escape=_LIKE_ESCAPE)
+
+
+def matching_ids(term: str, dialect: str) -> Select[Any]:
+    """The ids of the users whose search key holds `term` (folded), from the search keys or
+    SQLite's FTS5 index alone: what a count of a search needs, without `users`.
 
     Keys and term are both folded, so SQLite's ASCII-only case-insensitive LIKE and
     PostgreSQL's case-sensitive LIKE agree. psycopg2 binds values client-side, so PostgreSQL
-    plans with the pattern as a constant and can use the trigram index.
+    plans with the pattern as a constant: its statistics on the keys tell a common term,
+    for which it walks the sort's index and checks each user's key, from a rare one, for
+    which it reads the trigram index.
     """
     if dialect == "sqlite" and len(term) >= TRIGRAM:
-        matching: Select[Any] = (
+        return (
             select(literal_column("rowid"))
             .select_from(_index)
             .where(literal_column(SEARCH_INDEX).op("MATCH")(trigram_phrase(term)))
         )
-        return users.c.id.in_(matching)
-    pattern = f"%{escape_like(term)}%"
-    return users.c.id.in_(
-        select(user_search_keys.c.user_id).where(
-            user_search_keys.c.search_key.like(pattern, escape=_LIKE_ESCAPE)
+    return select(user_search_keys.c.user_id).where(_like(user_search_keys.c.search_key, term))
+
+
+def search_condition(term: str, dialect: str, *, common: bool) -> ColumnElement[bool]:
+    """Users with `term` in their search key, as a condition on `users`.
+
+    `common` (see SAMPLE): the term matches so many users that a page is found soonest by
+    walking the sort's index and checking each user's key on the way (SQLite's planner
+    cannot tell from an FTS5 index how many rows a term matches: it would read every match
+    and sort them). Otherwise the matches come from the index and are then sorted.
+    """
+    if common and dialect == "sqlite":
+        own_key = (
+            select(user_search_keys.c.search_key)
+            .where(user_search_keys.c.user_id == users.c.id)
+            .scalar_subquery()
         )
-    )
+        return _like(own_key, term)
+    return users.c.id.in_(matching_ids(term, dialect))
+
+
+#: How SQLite tells a common term from a rare one: the first SAMPLE search keys are read
+#: and the term is common when at least COMMON_SHARE of them hold it. A walk then reads
+#: about a page over COMMON_SHARE users; PostgreSQL needs no sample (see matching_ids).
+SAMPLE: Final = 1000
+COMMON_SHARE: Final = 0.01
+
+
+def sample_needed(dialect: str) -> bool:
+    return dialect == "sqlite"
+
+
+_FIRST_KEYS = select(user_search_keys.c.search_key).limit(SAMPLE).subquery()
+#: How many of the first SAMPLE search keys match the LIKE pattern `pattern`: built once,
+#: as building it costs more than running it.
+_SAMPLE: Final = (
+    select(func.count())
+    .select_from(_FIRST_KEYS)
+    .where(_FIRST_KEYS.c.search_key.like(bindparam("pattern"), escape=_LIKE_ESCAPE))
+)
+
+
+def sample_statement(term: str) -> tuple[Select[Any], dict[str, str]]:
+    """How many of the first SAMPLE search keys hold `term`: one small read."""
+    return _SAMPLE, {"pattern": _pattern(term)}
+
+
+def is_common(matches_in_sample: int) -> bool:
+    return matches_in_sample >= SAMPLE * COMMON_SHARE

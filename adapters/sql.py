@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
+import attrs
 from sqlalchemy import (
     CursorResult,
     Executable,
@@ -25,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from adapters import listing
+from adapters import listing, search
 from adapters.engine import StorageError, check_database, create_engine_for, storage_errors
 from adapters.tables import COUNT_SHARDS, SEARCH_SEPARATOR, user_counts, user_search_keys, users
 from domain.cursors import Key
@@ -193,7 +194,7 @@ class SqlAlchemyUserRepository:
         """A page of users. With an offset, the skipped rows are found by a subquery that
         reads only the sort columns and ids (an index-only scan where the sort has an index)
         and only the page's rows are fetched whole."""
-        where = listing.conditions(selection, self._dialect)
+        where = self._conditions(selection)
         if boundary is not None:
             where.append(listing.beyond(order, boundary, backward))
         ordering = listing.order_by(order, backward)
@@ -212,8 +213,8 @@ class SqlAlchemyUserRepository:
         boundary: Key | None = None,
         backward: bool = False,
     ) -> list[User]:
-        statement = self._page(selection, order, limit, offset, boundary, backward)
         with storage_errors():
+            statement = self._page(selection, order, limit, offset, boundary, backward)
             return [_to_user(row) for row in self._rows(statement)]
 
     def find_counted(
@@ -229,9 +230,9 @@ class SqlAlchemyUserRepository:
     ) -> tuple[list[User], int]:
         """The page and its total in one round trip: the count is a subquery of the page's
         statement, which PostgreSQL and SQLite evaluate once."""
-        page = self._page(selection, order, limit, offset, boundary, backward)
-        counted = self._count_statement(selection, count_up_to).scalar_subquery()
         with storage_errors():
+            page = self._page(selection, order, limit, offset, boundary, backward)
+            counted = self._count_statement(selection, count_up_to).scalar_subquery()
             rows = self._rows(page.add_columns(counted.label("total")))
         if not rows:  # an empty page carries no total: ask for it alone
             return [], self.count(selection, up_to=count_up_to)
@@ -240,11 +241,25 @@ class SqlAlchemyUserRepository:
             total = min(total, count_up_to)
         return [_to_user(row) for row in rows], total
 
+    def _conditions(self, selection: UserFilter) -> list[ColumnElement[bool]]:
+        """listing.conditions, told whether the search term is a common one where the
+        database cannot tell by itself (adapters/search.py)."""
+        term = selection.search
+        common = False
+        if term is not None and search.sample_needed(self._dialect):
+            ((matches,),) = self._rows(*search.sample_statement(term))
+            common = search.is_common(matches)
+        return listing.conditions(selection, self._dialect, common_term=common)
+
     def _count_statement(self, selection: UserFilter, up_to: int | None) -> Select[Any]:
         if selection.is_empty:
             # Exact and O(1): the sharded counter kept in step by add() and remove().
             return _TOTAL
-        matching = select(users.c.id).where(*listing.conditions(selection, self._dialect))
+        if selection.search is not None and attrs.evolve(selection, search=None).is_empty:
+            # Search alone: the search index or keys hold one row per user.
+            matching = search.matching_ids(selection.search, self._dialect)
+        else:
+            matching = select(users.c.id).where(*self._conditions(selection))
         if up_to is not None:
             # Stops at the bound: counting a million matches costs what a page never needs.
             matching = matching.limit(up_to)
@@ -252,6 +267,7 @@ class SqlAlchemyUserRepository:
 
     def count(self, selection: UserFilter, *, up_to: int | None = None) -> int:
         with storage_errors():
-            ((total,),) = self._rows(self._count_statement(selection, up_to))
+            statement = self._count_statement(selection, up_to)
+            ((total,),) = self._rows(statement)
         total = int(total)
         return total if up_to is None else min(total, up_to)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Final
 
 from adapters.tables import ADDRESS_PREFIX_LENGTH
+from adapters.tables import users as users_table
 from domain.model import STRING_ATTRIBUTES, comparison_key
 
 #: A profession about one user in RARE_ONE_IN has, and a substring only it contains: the
@@ -23,6 +24,11 @@ from domain.model import STRING_ATTRIBUTES, comparison_key
 RARE_PROFESSION: Final = "Taxidermist"
 RARE_TERM: Final = "taxiderm"
 RARE_ONE_IN: Final = 40_000
+#: Terms for the filtered-list scenarios: in every user's website, in one address in eight
+#: (one of the eight STREET_KINDS); and a profession to filter on exactly.
+EVERY_USER_TERM: Final = "http"
+ONE_IN_EIGHT_TERM: Final = "avenue"
+FILTER_PROFESSION: Final = "Teacher"
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -275,6 +281,10 @@ COLUMNS: Final = (
     "profession_key", "website", "website_key", "version", "created_at",
     "updated_at",
 )  # fmt: skip
+# A row is written by position: an attribute added to domain.model.USER_ATTRIBUTES (and so
+# to the table) must be generated here too, or seeding would fail later and less clearly.
+if set(COLUMNS) != {column.name for column in users_table.columns} - {"id"}:
+    raise RuntimeError("bench.data.COLUMNS no longer matches adapters.tables.users")
 
 
 class Counts:

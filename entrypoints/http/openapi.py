@@ -5,15 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from domain.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from domain.validation import (
-    ADDRESS_MAX,
-    AGE_MAX,
-    AGE_MIN,
-    NAME_MAX,
-    PROFESSION_MAX,
-    WEBSITE_MAX,
-)
+from domain.model import STRING_ATTRIBUTES, USER_ATTRIBUTES, Attribute
+from domain.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORTABLE
 from entrypoints.http.jsonapi import JSONAPI_MEDIA_TYPE
 from entrypoints.http.query import MAX_PAGE_NUMBER
 
@@ -26,17 +19,23 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": _REF + name}
 
 
-def _text(maximum: int) -> dict[str, Any]:
-    return {"type": "string", "minLength": 1, "maxLength": maximum}
-
-
-_ATTRIBUTE_SCHEMAS: Final = {
-    "name": {**_text(NAME_MAX), "description": "Unique, case-insensitively, after trimming."},
-    "address": _text(ADDRESS_MAX),
-    "age": {"type": "integer", "minimum": AGE_MIN, "maximum": AGE_MAX},
-    "profession": _text(PROFESSION_MAX),
-    "website": {**_text(WEBSITE_MAX), "format": "uri", "description": "An http(s) URL."},
+#: What the attribute definitions (domain.model.USER_ATTRIBUTES) do not say.
+_ATTRIBUTE_NOTES: Final[dict[str, dict[str, str]]] = {
+    "name": {"description": "Unique, case-insensitively, after trimming."},
+    "website": {"format": "uri", "description": "An http(s) URL."},
 }
+
+
+def _attribute_schema(attribute: Attribute) -> dict[str, Any]:
+    if attribute.text:
+        schema: dict[str, Any] = {"type": "string", "minLength": 1}
+        schema["maxLength"] = attribute.max_length
+    else:
+        schema = {"type": "integer", "minimum": attribute.minimum, "maximum": attribute.maximum}
+    return {**schema, **_ATTRIBUTE_NOTES.get(attribute.name, {})}
+
+
+_ATTRIBUTE_SCHEMAS: Final = {a.name: _attribute_schema(a) for a in USER_ATTRIBUTES}
 
 _LINK = {"type": ["string", "null"]}
 _JSONAPI = {
@@ -252,20 +251,21 @@ _LIST_PARAMETERS: Final = [
     _query("page[before]", "An opaque cursor from a `prev` link.", {"type": "string"}),
     _query(
         "sort",
-        "Comma-separated sort fields (id, name, address, age, profession, website); "
+        f"Comma-separated sort fields ({', '.join(SORTABLE)}); "
         "a leading `-` sorts descending; id breaks ties.",
         {"type": "string"},
     ),
     *(
         _query(f"filter[{name}]", f"Exact, case-insensitive match on {name}.", {"type": "string"})
-        for name in ("name", "address", "profession", "website")
+        for name in STRING_ATTRIBUTES
     ),
     _query("filter[age]", "Exact age.", {"type": "integer"}),
     _query("filter[age][gte]", "Minimum age, inclusive.", {"type": "integer"}),
     _query("filter[age][lte]", "Maximum age, inclusive.", {"type": "integer"}),
     _query(
         "filter[search]",
-        "Case-insensitive substring of name, address, profession or website.",
+        f"Case-insensitive substring of {', '.join(STRING_ATTRIBUTES[:-1])} or "
+        f"{STRING_ATTRIBUTES[-1]}.",
         {"type": "string"},
     ),
     _FIELDS,

@@ -9,7 +9,7 @@ them (captured from the engine) and their values.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg2
@@ -19,6 +19,7 @@ from sqlalchemy import Engine, event
 from adapters.schema import upgrade_to_head
 from adapters.sql import create_engine_for
 from adapters.unit_of_work import sql_uow_factory
+from domain.ports import UserRepository
 from domain.queries import SortOrder, UserFilter
 
 pytestmark = pytest.mark.postgres
@@ -67,30 +68,35 @@ def seeded(postgres_url: str) -> Iterator[tuple[Engine, Any]]:
         admin.close()
 
 
-def _sent(engine: Engine, **page: Any) -> tuple[str, Any]:
-    """The statement find_counted sends for this page, with its parameters."""
+def _sent(engine: Engine, ask: Callable[[UserRepository], object]) -> tuple[str, Any]:
+    """The last statement the repository sends for `ask`, with its parameters."""
     sent: list[tuple[str, Any]] = []
 
     def capture(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         sent.append((statement, parameters))
 
-    selection = UserFilter.build(search=page.pop("search", None))
-    order = SortOrder.parse(page.pop("order"))
     event.listen(engine, "before_cursor_execute", capture)
     try:
         with sql_uow_factory(engine)() as uow:
-            uow.users.find_counted(selection, order, limit=21, **page)
+            ask(uow.users)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     return sent[-1]
 
 
-def _plan(seeded: tuple[Engine, Any], **page: Any) -> str:
+def _explain(seeded: tuple[Engine, Any], ask: Callable[[UserRepository], object]) -> str:
     engine, connection = seeded
-    statement, parameters = _sent(engine, **page)
+    statement, parameters = _sent(engine, ask)
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + statement, parameters)
         return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def _plan(seeded: tuple[Engine, Any], **page: Any) -> str:
+    """The plan of find_counted's statement for this page."""
+    selection = UserFilter.build(search=page.pop("search", None))
+    order = SortOrder.parse(page.pop("order"))
+    return _explain(seeded, lambda users: users.find_counted(selection, order, limit=21, **page))
 
 
 def _one(seeded: tuple[Engine, Any], sql: str) -> tuple[Any, ...]:
@@ -145,3 +151,60 @@ def test_every_page_is_planned_without_a_scan_of_users(
     plan = _plan(seeded, **page)
     assert "Seq Scan on users" not in plan, plan
     assert re.search(r"Hash (\w+ )?Join", plan) is None, plan
+
+
+# -- filter[search]: the plan fits the term -------------------------------------------------
+
+TRIGRAM_INDEX = "ix_user_search_keys_search_key_trgm"
+#: Every user's website holds "example"; one profession in eight is "profession 3".
+COMMON_TERMS = ["example", "profession 3"]
+
+
+def _rare_term(seeded: Any) -> str:
+    (term,) = _one(seeded, "SELECT substr(name_key, 8, 9) FROM users WHERE id = 777")
+    return str(term)
+
+
+def _page_plan(seeded: Any, term: str, order: str = "name") -> str:
+    selection, sort = UserFilter.build(search=term), SortOrder.parse(order)
+    return _explain(seeded, lambda users: users.find(selection, sort, limit=21))
+
+
+def _count_plan(seeded: Any, term: str) -> str:
+    selection = UserFilter.build(search=term)
+    return _explain(seeded, lambda users: users.count(selection, up_to=10_000))
+
+
+@pytest.mark.parametrize("term", COMMON_TERMS)
+@pytest.mark.parametrize("order", ["name", "-age"])
+def test_a_page_of_a_common_term_walks_the_sort_index_not_the_trigram_index(
+    seeded: Any, term: str, order: str
+) -> None:
+    plan = _page_plan(seeded, term, order)
+    assert TRIGRAM_INDEX not in plan, plan
+    assert "Seq Scan" not in plan, plan
+    assert "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("order", ["name", "-age"])
+def test_a_page_of_a_rare_term_reads_the_trigram_index_not_the_table(
+    seeded: Any, order: str
+) -> None:
+    plan = _page_plan(seeded, _rare_term(seeded), order)
+    assert TRIGRAM_INDEX in plan, plan
+    assert "Seq Scan" not in plan, plan
+
+
+def test_counting_a_common_term_stops_at_the_bound_without_the_trigram_index(
+    seeded: Any,
+) -> None:
+    plan = _count_plan(seeded, "example")
+    assert TRIGRAM_INDEX not in plan, plan
+    assert "Limit" in plan, plan
+    assert "users " not in plan.replace("user_search_keys", ""), plan
+
+
+def test_counting_a_rare_term_reads_the_trigram_index_not_the_table(seeded: Any) -> None:
+    plan = _count_plan(seeded, _rare_term(seeded))
+    assert TRIGRAM_INDEX in plan, plan
+    assert "Seq Scan" not in plan, plan
