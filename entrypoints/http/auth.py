@@ -1,9 +1,10 @@
 """Who is asking: the actor behind a request's bearer token or session cookie.
 
 The HTTP layer only finds out who the actor is; what the actor may do is the domain's policy,
-applied by the use cases. Lookups the cache (credential_cache.py) cannot answer, and every
-account request (password hashing is slow on purpose), run in worker threads, at most
-HASHING_THREADS at once, never on the event loop.
+applied by the use cases. Lookups the cache (credential_cache.py) cannot answer run in Starlette's
+worker threads; every account request (password hashing is slow on purpose) in worker
+threads too, at most HASHING_THREADS at once, so that a flood of sign-ins neither blocks the
+event loop nor holds up the credential lookups of other requests.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ T = TypeVar("T")
 SESSION_COOKIE: Final = "users_session"
 #: Where the guard leaves the request's actor for the endpoint.
 ACTOR_KEY: Final = "users_service.actor"
-#: Account requests (and credential lookups the cache misses) running at once: Argon2 keeps
-#: a core busy per hash, so more would only slow the API down on a small machine.
+#: Account requests running at once: Argon2 keeps a core busy per hash, so more would only
+#: slow the API down on a small machine.
 HASHING_THREADS: Final = 2
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -88,7 +89,8 @@ class Authenticator:
         now = self.security.clock()
         actor = self.cache.get(key, now)
         if actor is None:
-            actor = await self.in_thread(check, self.security.accounts(), secret, now)
+            lookup = partial(check, self.security.accounts(), secret, now)
+            actor = await anyio.to_thread.run_sync(lookup)
             self.cache.put(key, actor)
         return actor
 
