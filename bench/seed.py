@@ -7,7 +7,7 @@ PostgreSQL: the secondary indexes and the name key's unique constraint are taken
 definitions read back from the catalogue, so they come back exactly as the migration made
 them), the rows stream in with COPY while Python generates them, the search keys are
 filled from them, the indexes are rebuilt and the tables vacuumed and analysed. On both
-databases `user_counts` and the name ranges are then counted from the rows
+databases `user_counts` is then counted from the rows
 (adapters/counts.py).
 SQLite: one transaction of executemany. Either way the table must be empty before.
 """
