@@ -15,6 +15,12 @@ the trigram tokenizer, kept in step by triggers on `user_search_keys`:
   term never holds it (control characters are refused by UserFilter.build).
 - Terms shorter than three characters have no trigram and match nothing in FTS5: those
   keep the LIKE scan.
+- What reaches the index is bounded, whatever the term (a 65,000-character term of one
+  repeated letter took 3 s and 190 MB per request as a phrase of 65,000 tokens): a term of
+  up to PHRASE_CHARS_MAX characters goes as its phrase; a longer one as at most TRIGRAMS_MAX
+  of its distinct trigrams, ANDed. Either way the index only narrows the candidates, and the
+  LIKE on each candidate's key decides (the term's length is bounded too:
+  domain.queries.SEARCH_TERM_MAX).
 
 Every other database, and short terms everywhere, use the LIKE condition. Either way, a term
 most users match is better served without the index (search_condition).
@@ -30,6 +36,10 @@ from adapters.tables import SEARCH_INDEX, user_search_keys, users
 
 #: The fewest characters of a term the trigram index can find.
 TRIGRAM: Final = 3
+#: The longest term sent to the index as one phrase (PHRASE_CHARS_MAX - 2 trigrams) ...
+PHRASE_CHARS_MAX: Final = 32
+#: ... and how many of a longer term's distinct trigrams are sent instead.
+TRIGRAMS_MAX: Final = 8
 
 _index = table(SEARCH_INDEX)
 _LIKE_ESCAPE: Final = "\\"
@@ -43,9 +53,19 @@ _LIKE_ESCAPE: Final = "\\"
 CONNECT_SEARCH_INDEX: Final = f"PRAGMA table_info({SEARCH_INDEX})"
 
 
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
 def trigram_phrase(term: str) -> str:
-    """`term` as an FTS5 phrase: in double quotes, each double quote doubled."""
-    return '"' + term.replace('"', '""') + '"'
+    """The FTS5 query for `term`: its phrase (in double quotes, each double quote doubled)
+    up to PHRASE_CHARS_MAX characters, else at most TRIGRAMS_MAX of its distinct trigrams,
+    spread over the term, each a phrase, ANDed. Every row holding the term matches it."""
+    if len(term) <= PHRASE_CHARS_MAX:
+        return _phrase(term)
+    distinct = list(dict.fromkeys(term[at : at + TRIGRAM] for at in range(len(term) - 2)))
+    step = max(1, len(distinct) // TRIGRAMS_MAX)
+    return " AND ".join(_phrase(trigram) for trigram in distinct[::step][:TRIGRAMS_MAX])
 
 
 def escape_like(term: str) -> str:
@@ -78,7 +98,11 @@ def matching_ids(term: str, dialect: str) -> Select[Any]:
         return (
             select(literal_column("rowid"))
             .select_from(_index)
-            .where(literal_column(SEARCH_INDEX).op("MATCH")(trigram_phrase(term)))
+            .where(
+                literal_column(SEARCH_INDEX).op("MATCH")(trigram_phrase(term)),
+                # The index narrows; each candidate's own key decides (see trigram_phrase).
+                literal_column("search_key").like(_pattern(term), escape=_LIKE_ESCAPE),
+            )
         )
     return select(user_search_keys.c.user_id).where(_like(user_search_keys.c.search_key, term))
 

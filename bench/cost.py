@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 from bench.run import BIN, TOKEN_VARIABLE, server, wrk
-from bench.servers import admin_token, free_port
+from tests.support.servers import admin_token, free_port
 
 SCENARIOS = ("ceiling", "get", "page", "offset", "post", "patch")
 
@@ -58,7 +58,7 @@ def measure(url: str, scenario: str, users: int, duration: float) -> str:
         args = {
             "get": ["get", "1", str(users // 2)],
             "page": ["path", "0", "0", page],
-            "offset": ["path", "0", "0", page + "&page[number]=1000"],
+            "offset": ["path", "0", "0", page + "&page[number]=500"],
             "post": ["post", "0", "0", uuid.uuid4().hex[:8]],
             "patch": ["patch", str(users // 2), str(users * 3 // 4)],
         }[scenario]

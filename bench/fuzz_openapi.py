@@ -24,7 +24,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import serving, throwaway_database
+from tests.support.servers import serving, throwaway_database
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 EXCLUDED_CHECKS = "positive_data_acceptance"
@@ -56,6 +56,9 @@ def fuzz(backend: str, max_examples: int, seed: int) -> tuple[int, int, str]:
                     "--no-color",
                     "--request-timeout",
                     "30",
+                    # Signed in as an admin: signed out, every operation is a 401.
+                    "--header",
+                    f"Authorization: Bearer {server.token}",
                 ],
                 capture_output=True,
                 text=True,

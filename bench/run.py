@@ -40,7 +40,7 @@ import psycopg2
 
 from bench.data import EVERY_USER_TERM, FILTER_PROFESSION, ONE_IN_EIGHT_TERM, RARE_TERM
 from bench.seed import seed
-from bench.servers import admin_token, free_port
+from tests.support.servers import admin_token, free_port
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -316,12 +316,14 @@ def scenarios(
         "SELECT id FROM users ORDER BY name_key, id LIMIT 1 OFFSET %s", (row,)
     )[0]
     assert deep["data"][0]["id"] == str(expected_first), "the deep page starts after the row"
+    last_page = -(-users // 20)  # numbered pages near the end are read from the end
     return [
         ("GET /users/{random id}", ["get", "1", reads], ok),
         ("GET If-None-Match -> 304", ["not_modified", "1", reads], ok | {304}),
         ("list page 1, sort=name, total", ["path", "0", "0", "/api/v1/users?sort=name&page[size]=20"], ok),  # noqa: E501
         (f"cursor page after row {row:,}", ["path", "0", "0", f"/api/v1/users?sort=name&page[size]=20&page[after]={cursor}"], ok),  # noqa: E501
-        ("offset page[number]=1000 (20/page)", ["path", "0", "0", "/api/v1/users?sort=name&page[number]=1000&page[size]=20"], ok),  # noqa: E501
+        ("offset page[number]=500 (20/page, the window's deepest)", ["path", "0", "0", "/api/v1/users?sort=name&page[number]=500&page[size]=20"], ok),  # noqa: E501
+        (f"last page, page[number]={last_page} (read backwards)", ["path", "0", "0", f"/api/v1/users?sort=name&page[number]={last_page}&page[size]=20"], ok),  # noqa: E501
         (f"filter[search]={RARE_TERM} (rare)", ["path", "0", "0", f"/api/v1/users?filter[search]={RARE_TERM}"], ok),  # noqa: E501
         (f"filter[age][gte]={AGE_MIN}, sort=-age", ["path", "0", "0", f"/api/v1/users?filter[age][gte]={AGE_MIN}&sort=-age"], ok),  # noqa: E501
         ("POST /users", ["post", "0", "0", run_id], ok),

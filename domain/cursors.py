@@ -15,6 +15,8 @@ from domain.queries import SortOrder
 
 Key = tuple[str | int, ...]
 _VERSION = "v1"
+#: The values part of the end cursor (no key value is encoded as a bare word).
+_END = "end"
 #: Keys are ids and ages stored as (64-bit) integers; one step (see `including`) must still
 #: fit, so a larger value in a cursor cannot be one this service issued.
 _MAX_KEY_INTEGER = 2**63 - 2
@@ -37,6 +39,12 @@ def _decode_value(token: str) -> str | int:
 
 def encode_cursor(order: SortOrder, key: Key) -> str:
     text = "|".join([_VERSION, order.signature, ".".join(_encode_value(v) for v in key)])
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def end_cursor(order: SortOrder) -> str:
+    """The cursor after the last user: `page[before]` it is the list's last page."""
+    text = "|".join([_VERSION, order.signature, _END])
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 

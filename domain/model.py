@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Final
 
 from attrs import frozen
@@ -37,13 +39,34 @@ STRING_ATTRIBUTES: Final = tuple(a.name for a in USER_ATTRIBUTES if a.text)
 INTEGER_ATTRIBUTES: Final = tuple(a.name for a in USER_ATTRIBUTES if not a.text)
 
 
-def comparison_key(text: str) -> str:
-    """The case-insensitive form every adapter compares strings by.
+#: Unicode's Default_Ignorable_Code_Point property (DerivedCoreProperties.txt, Unicode 15):
+#: characters that render as nothing (zero-width space and joiners, soft hyphen, BOM, bidi
+#: marks, embeddings, overrides and isolates, variation selectors, tag characters, Hangul
+#: fillers). The standard library has no lookup for the property, hence the list.
+DEFAULT_IGNORABLE: Final = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
 
-    Used for name uniqueness, exact string filters, substring search and string sorting,
-    so the in-memory and SQL adapters cannot disagree about what "the same" means.
+
+def comparison_key(text: str) -> str:
+    """The form every adapter compares strings by: Unicode's NFKC_Casefold, as UTS #39 and
+    PRECIS (RFC 8264) compare identifiers.
+
+    Texts that look the same get the same key: composed and decomposed accents (NFC/NFD),
+    compatibility forms (full-width letters, ligatures, superscripts), case (casefold:
+    `Straße` and `STRASSE`), and invisible characters, which are dropped (names may not
+    hold them, domain.validation; other text may). Used for name uniqueness, exact string
+    filters, substring search and string sorting, so the adapters cannot disagree about
+    what "the same" means. Mixed-script look-alikes (Latin `a` and Cyrillic `U+0430`) keep
+    different keys: a known limit (docs/reliability.md).
     """
-    return text.casefold()
+    if text.isascii():  # the common case: NFKC leaves ASCII alone and nothing is ignorable
+        return text.casefold()
+    visible = DEFAULT_IGNORABLE.sub("", text)
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", visible).casefold())
+    return DEFAULT_IGNORABLE.sub("", folded)
 
 
 @frozen

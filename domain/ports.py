@@ -57,7 +57,7 @@ class UserRepository(Protocol):
         ...
 
     def count(self, selection: UserFilter, *, up_to: int | None = None) -> int:
-        """How many users match selection; with up_to, stops counting there and returns
+        """How many users match `selection`; with `up_to`, stops counting there and returns
         min(count, up_to)."""
         ...
 

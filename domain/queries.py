@@ -9,10 +9,21 @@ from attrs import field, frozen
 
 from domain.errors import InvalidQueryError
 from domain.model import ATTRIBUTES, STRING_ATTRIBUTES, User, comparison_key
+from domain.validation import TEXT_MAXIMA
 
 SORTABLE: Final = ("id", *ATTRIBUTES)
+#: The longest filter[search] term: a term longer than every attribute cannot occur in one
+#: (a match never spans two attributes), and bounding it bounds what a search costs.
+SEARCH_TERM_MAX: Final = max(TEXT_MAXIMA.values())
 DEFAULT_PAGE_SIZE: Final = 20
 MAX_PAGE_SIZE: Final = 100
+#: Numbered pages reach this many users from either end of a list, as Elasticsearch's
+#: `index.max_result_window` does; deeper readers page by cursor. Near the end a page is read
+#: backwards, so both ends cost a short walk whatever the list's size.
+PAGE_WINDOW: Final = 10_000
+#: A filtered list counts its matches up to here: no numbered page needs a larger count, and
+#: counting every match of a common term would cost more than the page itself.
+COUNT_BOUND: Final = PAGE_WINDOW
 
 
 @frozen
@@ -50,9 +61,7 @@ class UserFilter:
             age=age,
             age_min=age_min,
             age_max=age_max,
-            search=None
-            if search is None
-            else comparison_key(_plain_text("filter[search]", search)),
+            search=None if search is None else _search_term(search),
         )
 
     @property
@@ -76,6 +85,16 @@ class UserFilter:
                 for attribute in STRING_ATTRIBUTES
             )
         return True
+
+
+def _search_term(term: str) -> str:
+    if len(term) > SEARCH_TERM_MAX:
+        raise InvalidQueryError(
+            "filter[search]",
+            f"filter[search] must be at most {SEARCH_TERM_MAX} characters, the most an "
+            f"attribute holds; got {len(term)}",
+        )
+    return comparison_key(_plain_text("filter[search]", term))
 
 
 def _plain_text(parameter: str, value: str) -> str:
@@ -156,6 +175,19 @@ class NumberPage:
     number: int = 1
     size: int = DEFAULT_PAGE_SIZE
 
+    @property
+    def start(self) -> int:
+        """How many users come before the page."""
+        return (self.number - 1) * self.size
+
+    def reachable(self, total: int, exact: bool) -> bool:
+        """Does the page lie within PAGE_WINDOW users of either end of a list of `total`
+        users (at least `total` unless `exact`)? Within the first PAGE_WINDOW, a page past
+        the end is reachable (and empty)."""
+        if self.start + self.size <= PAGE_WINDOW:
+            return True
+        return exact and 0 < total - self.start <= PAGE_WINDOW
+
 
 @frozen
 class CursorPage:
@@ -171,7 +203,6 @@ class UserQuery:
     filter: UserFilter = UserFilter()
     order: SortOrder = SortOrder()
     page: NumberPage | CursorPage = CursorPage()
-    include_total: bool = True
 
     def __attrs_post_init__(self) -> None:
         size = self.page.size
@@ -187,14 +218,24 @@ class UserQuery:
 
 @frozen
 class UserPage:
-    """One page of a list.
+    """One page of a list and the list's total.
 
-    `total` is the number of users the filter selects (None when not asked for). In cursor
-    mode `next_cursor`/`prev_cursor` are None at either end; in number mode they stay None
-    and the caller derives links from `total`.
+    `total` counts the users the list selects; when `total_exact` is false it is a lower
+    bound (a filtered list stops counting at COUNT_BOUND). In cursor mode
+    `next_cursor`/`prev_cursor` are None at either end; in number mode they stay None and
+    the caller derives links from the total.
     """
 
     users: tuple[User, ...]
-    total: int | None = None
+    total: int
+    total_exact: bool = True
     next_cursor: str | None = None
     prev_cursor: str | None = None
+
+
+def counted_total(count: int, bound: int | None) -> tuple[int, bool]:
+    """(total, exact) from a count that stopped at `bound` (None: never stopped). Storage may
+    count further than asked; anything at the bound reads as "at least the bound"."""
+    if bound is not None and count >= bound:
+        return bound, False
+    return count, True

@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from domain.accounts import OPERATOR, Actor
-from domain.cursors import Key, decode_cursor, encode_cursor, including
-from domain.errors import StaleVersionError
+from domain.cursors import Key, decode_cursor, encode_cursor, end_cursor, including
+from domain.errors import InvalidQueryError, StaleVersionError
 from domain.model import User
 from domain.policy import Permission, require
 from domain.ports import UnitOfWork, UserRepository
-from domain.queries import CursorPage, NumberPage, SortOrder, UserPage, UserQuery
+from domain.queries import (
+    COUNT_BOUND,
+    PAGE_WINDOW,
+    CursorPage,
+    NumberPage,
+    SortOrder,
+    UserPage,
+    UserQuery,
+    counted_total,
+)
 from domain.validation import validate_changes, validate_new_user
 
 # Every use case takes the actor it acts for (keyword `actor`): the HTTP layer passes the
@@ -70,33 +79,59 @@ def remove_user(
 
 def list_users(uow: UnitOfWork, query: UserQuery, *, actor: Actor = OPERATOR) -> UserPage:
     """Raises ForbiddenError; InvalidCursorError for a cursor this service did not issue for
-    this order."""
+    this order, and InvalidQueryError for a numbered page beyond PAGE_WINDOW users from either
+    end."""
     require(actor, Permission.READ_USERS)
+    # The unfiltered total is exact (storage keeps it cheaply); a filter's stops at the bound.
+    bound = None if query.filter.is_empty else COUNT_BOUND
     with uow:
         repository = uow.users
-        total: int | None = None
+        total = 0
 
         def find_first(
             limit: int, offset: int = 0, boundary: Key | None = None, backward: bool = False
         ) -> list[User]:
-            """The page's main query; it brings the total along when one is asked for."""
+            """The page's main query; it brings the total along."""
             nonlocal total
-            where = query.filter, query.order
-            if query.include_total:
-                users, total = repository.find_counted(
-                    *where, limit=limit, offset=offset, boundary=boundary, backward=backward
-                )
-                return users
-            return repository.find(
-                *where, limit=limit, offset=offset, boundary=boundary, backward=backward
+            users, total = repository.find_counted(
+                query.filter,
+                query.order,
+                limit=limit,
+                offset=offset,
+                boundary=boundary,
+                backward=backward,
+                count_up_to=bound,
             )
+            return users
 
-        if isinstance(query.page, NumberPage):
-            size = query.page.size
-            users = find_first(size, offset=(query.page.number - 1) * size)
-            return UserPage(tuple(users), total=total)
-        page = _cursor_page(repository, find_first, query, query.page)
-        return UserPage(page.users, total, page.next_cursor, page.prev_cursor)
+        page = query.page
+        if isinstance(page, CursorPage):
+            users, next_cursor, prev_cursor = _cursor_page(repository, find_first, query, page)
+            return UserPage(users, *counted_total(total, bound), next_cursor, prev_cursor)
+        if page.start + page.size <= PAGE_WINDOW:
+            users = tuple(find_first(page.size, offset=page.start))
+            return UserPage(users, *counted_total(total, bound))
+        return _page_from_the_end(repository, query, page, bound)
+
+
+def _page_from_the_end(
+    repository: UserRepository, query: UserQuery, page: NumberPage, bound: int | None
+) -> UserPage:
+    """A numbered page past the first PAGE_WINDOW users: counted, then read backwards from
+    the end when it lies within PAGE_WINDOW users of it; refused when it lies further."""
+    total, exact = counted_total(repository.count(query.filter, up_to=bound), bound)
+    if not page.reachable(total, exact):
+        raise InvalidQueryError(
+            "page[number]",
+            f"page[number]={page.number} does not start within {PAGE_WINDOW:,} users of "
+            "either end of this list, where numbered pages stop; page by cursor instead: "
+            "leave out page[number] and follow links.next and links.prev",
+        )
+    end = min(page.start + page.size, total)
+    rows = repository.find(
+        query.filter, query.order, limit=end - page.start, offset=total - end, backward=True
+    )
+    return UserPage(tuple(reversed(rows)), total)
 
 
 def _next_cursor(order: SortOrder, rows: Sequence[User], size: int) -> str | None:
@@ -104,12 +139,15 @@ def _next_cursor(order: SortOrder, rows: Sequence[User], size: int) -> str | Non
     return encode_cursor(order, order.key_values(rows[size - 1])) if len(rows) > size else None
 
 
+CursorWindow = tuple[tuple[User, ...], str | None, str | None]  # users, next, prev cursors
+
+
 def _cursor_page(
     repository: UserRepository,
     find_first: Callable[..., list[User]],
     query: UserQuery,
     page: CursorPage,
-) -> UserPage:
+) -> CursorWindow:
     selection, order, size = query.filter, query.order, page.size
 
     def exists_beyond(key: tuple[str | int, ...], backward: bool) -> bool:
@@ -118,7 +156,7 @@ def _cursor_page(
     if page.before is None:
         if page.after is None:
             rows = find_first(size + 1)
-            return UserPage(tuple(rows[:size]), next_cursor=_next_cursor(order, rows, size))
+            return tuple(rows[:size]), _next_cursor(order, rows, size), None
         boundary = decode_cursor(order, page.after)
         # Ask for the user at the cursor too: while it still exists and matches (the usual
         # case), it proves there is a previous page, which otherwise takes a second query.
@@ -133,14 +171,25 @@ def _cursor_page(
         )
         has_prev = at_cursor or exists_beyond(anchor, backward=True)
         prev_cursor = encode_cursor(order, anchor) if has_prev else None
-        return UserPage(users, next_cursor=_next_cursor(order, rows, size), prev_cursor=prev_cursor)
+        return users, _next_cursor(order, rows, size), prev_cursor
 
+    if page.before == end_cursor(order):  # the last page: nothing comes after it
+        rows = find_first(size + 1, backward=True)
+        users = tuple(reversed(rows[:size]))
+        return users, None, _prev_cursor(order, users, rows, size)
     boundary = decode_cursor(order, page.before)
     rows = find_first(size + 1, boundary=boundary, backward=True)
     users = tuple(reversed(rows[:size]))
-    prev_cursor = encode_cursor(order, order.key_values(users[0])) if len(rows) > size else None
     anchor = (
         order.key_values(users[-1]) if users else including(order, boundary, probing_forward=True)
     )
     next_cursor = encode_cursor(order, anchor) if exists_beyond(anchor, backward=False) else None
-    return UserPage(users, next_cursor=next_cursor, prev_cursor=prev_cursor)
+    return users, next_cursor, _prev_cursor(order, users, rows, size)
+
+
+def _prev_cursor(
+    order: SortOrder, users: Sequence[User], rows: Sequence[User], size: int
+) -> str | None:
+    """A cursor before the page's first user when `rows` (read backwards, one more than a
+    page) go further."""
+    return encode_cursor(order, order.key_values(users[0])) if len(rows) > size else None

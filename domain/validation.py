@@ -15,12 +15,20 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from domain.errors import FieldError, UserValidationError
-from domain.model import ATTRIBUTES, NewUser
+from domain.model import ATTRIBUTES, DEFAULT_IGNORABLE, STRING_ATTRIBUTES, NewUser
 
 NAME_MAX: Final = 250
 ADDRESS_MAX: Final = 2000
 PROFESSION_MAX: Final = 250
 WEBSITE_MAX: Final = 250
+#: The most characters each text attribute holds.
+TEXT_MAXIMA: Final = {
+    "name": NAME_MAX,
+    "address": ADDRESS_MAX,
+    "profession": PROFESSION_MAX,
+    "website": WEBSITE_MAX,
+}
+assert tuple(TEXT_MAXIMA) == STRING_ATTRIBUTES
 AGE_MIN: Final = 0
 AGE_MAX: Final = 150
 
@@ -90,8 +98,33 @@ def _check_text(field: str, value: object, maximum: int, allowed_controls: str =
     return text
 
 
+#: Unicode general categories of characters that show something: letters, digits and
+#: numbers, punctuation, symbols. A name needs one (not only marks and spaces).
+_VISIBLE_CATEGORIES: Final = frozenset("LNPS")
+
+
 def check_name(value: object) -> str:
-    return _check_text("name", value, NAME_MAX)
+    """A name, as PRECIS's nickname profile (RFC 8266) and UTS #39 would have it: stored in
+    NFC (composed accents), compared by domain.model.comparison_key (NFKC_Casefold), and
+    refused when it holds a character that can only deceive: an invisible (default
+    ignorable) one such as a zero-width space or joiner, a soft hyphen, a BOM, a variation
+    selector, a tag character, or a bidirectional mark, embedding, override or isolate; or
+    when nothing in it is visible."""
+    text = _check_text("name", value, NAME_MAX)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        hidden = DEFAULT_IGNORABLE.search(text)
+        if hidden is not None:
+            raise _Invalid(
+                "invisible_character",
+                "name must not contain invisible or text-direction characters "
+                f"(found U+{ord(hidden.group()):04X})",
+            )
+        if not any(unicodedata.category(c)[0] in _VISIBLE_CATEGORIES for c in text):
+            raise _Invalid("no_visible_character", "name must contain a visible character")
+        if len(text) > NAME_MAX:  # NFC lengthens a few characters (composition exclusions)
+            raise _Invalid("too_long", f"name must be at most {NAME_MAX} characters")
+    return text
 
 
 def check_address(value: object) -> str:

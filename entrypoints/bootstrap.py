@@ -82,6 +82,7 @@ def build_app(settings: Settings) -> Starlette:
         readiness,
         security=Security(accounts, password_credentials(audit)),
         cors_origins=settings.cors_origins,
+        allowed_hosts=settings.allowed_hosts,
         # A hung database: a 503 in bounded time, not a request stuck for ever.
         run=runner_giving_up_after(ANSWER_BOUND_S),
     )
@@ -89,12 +90,13 @@ def build_app(settings: Settings) -> Starlette:
 
 def build_memory_app(settings: Settings | None = None) -> Starlette:
     """The service over the in-memory adapter (tests, demos): nothing survives the process."""
-    origins = settings.cors_origins if settings else ()
+    settings = settings or Settings()
     accounts = cast(AccountsFactory, in_memory_accounts_factory())
     return create_app(
         cast(UnitOfWorkFactory, in_memory_uow_factory()),
         security=Security(accounts, password_credentials(audit)),
-        cors_origins=origins,
+        cors_origins=settings.cors_origins,
+        allowed_hosts=settings.allowed_hosts,
     )
 
 

@@ -13,6 +13,8 @@ from typing import Any, Final
 
 from entrypoints.cli_accounts import add_account_commands, print_first_run_link, run_account_command
 from entrypoints.config import (
+    ALLOWED_HOSTS_VARIABLE,
+    ANY_HOST,
     CORS_ORIGINS_VARIABLE,
     DATABASE_URL_VARIABLE,
     DEFAULT_DATABASE_URL,
@@ -21,6 +23,7 @@ from entrypoints.config import (
     LOG_LEVEL_VARIABLE,
     LOG_LEVELS,
     Settings,
+    is_loopback,
 )
 
 logger = logging.getLogger("users_service.cli")
@@ -38,6 +41,9 @@ environment:
   {CORS_ORIGINS_VARIABLE}   comma-separated origins allowed to call the API from a browser
                  when --cors-origin is not given (default: none, CORS off)
   {LOG_LEVEL_VARIABLE}      log level when --log-level is not given (default: info)
+  {ALLOWED_HOSTS_VARIABLE}  comma-separated Host header values answered when --allowed-host is
+                 not given (default: bound to loopback, localhost, 127.0.0.1 and [::1]
+                 with the port; bound elsewhere, any host)
 
 `serve` brings the schema to the newest version itself before listening, safely when several
 processes start at once. SIGTERM or SIGINT stops it cleanly (exit status 0).
@@ -92,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="believe X-Forwarded-For and X-Forwarded-Proto from this reverse proxy "
         "(repeatable; default: $TRUSTED_PROXIES, else none)",
+    )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        metavar="HOST",
+        help="answer requests whose Host header is HOST (a name, or name:port; '*' any; "
+        f"repeatable; default: ${ALLOWED_HOSTS_VARIABLE}, else the loopback names when "
+        "bound to loopback, else any host); other hosts get a 400",
     )
     serve.add_argument(
         "--log-level",
@@ -198,18 +212,28 @@ def _serve(settings: Settings) -> int:
     import uvicorn
 
     from entrypoints import bootstrap
+    from entrypoints.http_protocol import HTTP_PROTOCOL
 
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, _stop_quietly)
     status = _migrate(settings)
     if status:
         return status
+    if ANY_HOST in settings.allowed_hosts and not is_loopback(settings.host):
+        logger.warning(
+            "answering requests for any Host header on %s; name the hosts this service is "
+            "reached by with --allowed-host (or %s)",
+            settings.host,
+            ALLOWED_HOSTS_VARIABLE,
+        )
     print_first_run_link(settings)
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
         "loop": "uvloop",
-        "http": "httptools",
+        # httptools with a bound and a deadline for request heads, and our headers on the
+        # answers uvicorn writes itself (entrypoints/http_protocol.py).
+        "http": HTTP_PROTOCOL,
         "access_log": False,
         "log_config": log_config(settings.log_level),
         "log_level": settings.log_level,
@@ -242,6 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             database_url=args.database_url,
             cors_origins=args.cors_origin,
             log_level=args.log_level,
+            allowed_hosts=args.allowed_host,
             host=args.host,
             port=args.port,
             workers=args.workers,

@@ -5,6 +5,7 @@ Nothing here reads the environment at import time; `Settings.load` takes the map
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Final
 
@@ -20,10 +21,34 @@ DATABASE_URL_VARIABLE: Final = "DATABASE_URL"
 CORS_ORIGINS_VARIABLE: Final = "CORS_ORIGINS"
 LOG_LEVEL_VARIABLE: Final = "LOG_LEVEL"
 TRUSTED_PROXIES_VARIABLE: Final = "TRUSTED_PROXIES"
+ALLOWED_HOSTS_VARIABLE: Final = "ALLOWED_HOSTS"
+#: In an allowed-hosts list: every host.
+ANY_HOST: Final = "*"
 
 
 def _origins(value: Sequence[str]) -> tuple[str, ...]:
     return tuple(origin.strip() for origin in value if origin.strip())
+
+
+def is_loopback(host: str) -> bool:
+    """Is `host` (the address to bind) reachable only from this machine?"""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def loopback_hosts(port: int) -> tuple[str, ...]:
+    """The names a browser on this machine uses for a loopback-bound service."""
+    return tuple(f"{name}:{port}" for name in ("localhost", "127.0.0.1", "[::1]"))
+
+
+def default_allowed_hosts(host: str, port: int) -> tuple[str, ...]:
+    """Bound to loopback, only the loopback names (which also closes DNS rebinding); bound
+    elsewhere, any host (`serve` warns)."""
+    return loopback_hosts(port) if is_loopback(host) else (ANY_HOST,)
 
 
 @frozen
@@ -37,6 +62,12 @@ class Settings:
     #: Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed (the client's
     #: address for the sign-in limits, HTTPS for the cookie's Secure flag).
     trusted_proxies: tuple[str, ...] = field(default=(), converter=_origins)
+    #: Host header values answered (hosts.py); `*` any. Default: from `host` and `port`.
+    allowed_hosts: tuple[str, ...] = field(converter=_origins)
+
+    @allowed_hosts.default
+    def _allowed_hosts_for_the_address(self) -> tuple[str, ...]:
+        return default_allowed_hosts(self.host, self.port)
 
     @classmethod
     def load(
@@ -46,6 +77,7 @@ class Settings:
         database_url: str | None = None,
         cors_origins: Sequence[str] | None = None,
         log_level: str | None = None,
+        allowed_hosts: Sequence[str] | None = None,
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         workers: int = 1,
@@ -64,6 +96,11 @@ class Settings:
             trusted_proxies=tuple(
                 trusted_proxies or environ.get(TRUSTED_PROXIES_VARIABLE, "").split(",")
             ),
+            allowed_hosts=tuple(
+                allowed_hosts
+                or _origins(environ.get(ALLOWED_HOSTS_VARIABLE, "").split(","))
+                or default_allowed_hosts(host, port)
+            ),
         )
 
     def environment(self) -> dict[str, str]:
@@ -73,4 +110,5 @@ class Settings:
             CORS_ORIGINS_VARIABLE: ",".join(self.cors_origins),
             LOG_LEVEL_VARIABLE: self.log_level,
             TRUSTED_PROXIES_VARIABLE: ",".join(self.trusted_proxies),
+            ALLOWED_HOSTS_VARIABLE: ",".join(self.allowed_hosts),
         }

@@ -10,10 +10,12 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from tests.support.mutation import keep_the_mutated_folders_tests
+from tests.support.services import unavailable
+
 POSTGRES_SERVER = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def _admin_connection():  # type: ignore[no-untyped-def]
@@ -26,15 +28,13 @@ def _admin_connection():  # type: ignore[no-untyped-def]
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for this test run, dropped afterwards.
 
-    In CI an unreachable server fails the run; elsewhere the PostgreSQL tests skip.
+    An unreachable server skips the PostgreSQL tests, or fails them under REQUIRE_TEST_SERVICES.
     """
     try:
         admin = _admin_connection()
     except psycopg2.OperationalError as error:
         message = f"PostgreSQL is not reachable at {POSTGRES_SERVER}: {error}".strip()
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     name = f"users_test_{uuid.uuid4().hex[:12]}"
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
@@ -55,3 +55,7 @@ def postgres_url() -> Iterator[str]:
 def sqlite_url(tmp_path: Path) -> str:
     """A new embedded SQLite database file for one test."""
     return f"sqlite:///{tmp_path / 'users.db'}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    keep_the_mutated_folders_tests(config, items)

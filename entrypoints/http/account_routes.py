@@ -35,6 +35,7 @@ from entrypoints.http.auth import (
     session_cookie,
     with_address,
 )
+from entrypoints.http.ids import ROW_ID_CONVERTOR_NAME
 from entrypoints.http.jsonapi import JSONAPI_MEDIA_TYPE, json_bytes
 from entrypoints.http.middleware import BODY_SCOPE_KEY
 from entrypoints.http.negotiation import check_accept, check_content_type
@@ -222,8 +223,14 @@ def account_routes(auth: Authenticator) -> list[BaseRoute]:
         Route(SESSION_PATH, endpoints.session, methods=["GET", "POST", "DELETE"]),
         Route(ACCOUNTS_PATH, guard(endpoints.accounts), methods=["GET", "POST"]),
         Route(
-            ACCOUNTS_PATH + "/{account_id:int}", guard(endpoints.account), methods=["GET", "PATCH"]
+            ACCOUNTS_PATH + f"/{{account_id:{ROW_ID_CONVERTOR_NAME}}}",
+            guard(endpoints.account),
+            methods=["GET", "PATCH"],
         ),
         Route(TOKENS_PATH, guard(endpoints.tokens), methods=["GET", "POST"]),
-        Route(TOKENS_PATH + "/{token_id:int}", guard(endpoints.token), methods=["GET", "DELETE"]),
+        Route(
+            TOKENS_PATH + f"/{{token_id:{ROW_ID_CONVERTOR_NAME}}}",
+            guard(endpoints.token),
+            methods=["GET", "DELETE"],
+        ),
     ]

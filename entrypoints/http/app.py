@@ -19,10 +19,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from domain.errors import StorageUnavailableError
+from entrypoints.config import ANY_HOST
 from entrypoints.http.account_routes import account_routes
 from entrypoints.http.auth import Authenticator, Security
 from entrypoints.http.auth_errors import auth_exception_handlers
 from entrypoints.http.errors import exception_handlers
+from entrypoints.http.hosts import AllowedHostsMiddleware
+from entrypoints.http.ids import CONVERTOR_NAME
 from entrypoints.http.middleware import BodyLimitMiddleware, ServiceMiddleware
 from entrypoints.http.openapi_security import secured_openapi_bytes
 from entrypoints.http.resources import (
@@ -96,8 +99,8 @@ def api_routes(
         *account_routes(auth),
         Route("/api/v1/users", collection, methods=COLLECTION_METHODS),
         Route("/api/v1/users.json", collection, methods=COLLECTION_METHODS),
-        Route("/api/v1/users/{user_id:int}", item, methods=ITEM_METHODS),
-        Route("/api/v1/users/{user_id:int}.json", item, methods=ITEM_METHODS),
+        Route(f"/api/v1/users/{{user_id:{CONVERTOR_NAME}}}", item, methods=ITEM_METHODS),
+        Route(f"/api/v1/users/{{user_id:{CONVERTOR_NAME}}}.json", item, methods=ITEM_METHODS),
         Route("/api/v1/openapi.json", _inline(_openapi_endpoint()), methods=["GET"]),
         Route("/healthz", _inline(health), methods=["GET"]),
         Route("/readyz", _run_with(run, readiness_endpoint(readiness)), methods=["GET"]),
@@ -137,18 +140,22 @@ def create_app(
     *,
     security: Security,
     cors_origins: Sequence[str] = (),
+    allowed_hosts: Sequence[str] | None = None,
     run: Runner = run_in_threadpool,
 ) -> Starlette:
     """The whole HTTP service over any unit-of-work factory (SQL in production, memory in tests).
 
     `readiness` raises StorageUnavailableError when the database does not answer (`/readyz`).
-    CORS stays off unless `cors_origins` names the origins allowed to call the API. `run`
-    runs the endpoints that reach storage (Starlette's thread pool unless told otherwise).
-    `security` says who is signed in (auth.py).
+    CORS stays off unless `cors_origins` names the origins allowed to call the API. With
+    `allowed_hosts`, a request for another host (Host header) gets a 400 (hosts.py); None or
+    `*` among them answers any host. `run` runs the endpoints that reach storage (Starlette's
+    thread pool unless told otherwise). `security` says who is signed in (auth.py).
     """
     # One layer for the headers, the log and the body limit; with CORS, the body limit stays
     # inside CORS so that a refused body still carries the CORS headers.
     middleware = [Middleware(ServiceMiddleware, limit_body=not cors_origins)]
+    if allowed_hosts is not None and ANY_HOST not in allowed_hosts:
+        middleware.append(Middleware(AllowedHostsMiddleware, hosts=allowed_hosts))
     if cors_origins:
         middleware.append(
             Middleware(

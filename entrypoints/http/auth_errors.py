@@ -23,6 +23,7 @@ from domain.accounts import (
 )
 from domain.policy import ForbiddenError
 from entrypoints.http.errors import Entry, ErrorObject, error_response
+from entrypoints.http.links import self_link
 
 #: The challenge every 401 carries (RFC 6750).
 WWW_AUTHENTICATE: Final = {"WWW-Authenticate": 'Bearer realm="users-service"'}
@@ -56,12 +57,6 @@ def _headers(exc: Exception) -> dict[str, str]:
     return {}
 
 
-def _self_link(request: Request) -> str:
-    query = request.scope.get("query_string", b"")
-    path: str = request.scope.get("path", "/")
-    return f"{path}?{query.decode('latin-1')}" if query else path
-
-
 async def _handle(request: Request, exc: Exception) -> Response:
     entry = AUTH_CATALOGUE[next(kind for kind in type(exc).__mro__ if kind in AUTH_CATALOGUE)]
     error: ErrorObject = {
@@ -74,7 +69,7 @@ async def _handle(request: Request, exc: Exception) -> Response:
         error["source"] = {"pointer": "/data/attributes/name"}
     if isinstance(exc, TooManyAttemptsError):
         error["meta"] = {"retry_after": math.ceil(exc.retry_after.total_seconds())}
-    return error_response(_self_link(request), entry.status, [error], _headers(exc))
+    return error_response(self_link(request.scope), entry.status, [error], _headers(exc))
 
 
 def auth_exception_handlers() -> dict[Any, Callable[[Request, Exception], Awaitable[Response]]]:

@@ -10,6 +10,7 @@ never leaves the server log.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any, Final
@@ -34,7 +35,8 @@ from entrypoints.http.jsonapi import (
     error_document,
     json_bytes,
 )
-from entrypoints.http.security import SECURITY_HEADERS
+from entrypoints.http.links import self_link
+from entrypoints.http.security import NOT_STORED, SECURITY_HEADERS
 
 logger = logging.getLogger("users_service.errors")
 
@@ -222,9 +224,7 @@ def error_response(
 
 
 def _self_link(request: Request) -> str:
-    query = request.scope.get("query_string", b"")
-    path: str = request.scope.get("path", "/")
-    return f"{path}?{query.decode('latin-1')}" if query else path
+    return self_link(request.scope)
 
 
 def _domain_error(request: Request, exc: Exception) -> Response:
@@ -274,7 +274,7 @@ def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     headers = dict(exc.headers or {})
     if exc.status_code == 404:
-        detail = f"nothing is served at {request.url.path}"
+        detail = f"nothing is served at {_cut(request.url.path)}"
     elif exc.status_code == 405:
         allowed = ", ".join(
             sorted(method.strip() for method in headers.get("Allow", "").split(","))
@@ -288,14 +288,45 @@ def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+#: The most characters of a path or an exception's message one log line carries.
+_LOGGED_TEXT_MAX: Final = 200
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _LOGGED_TEXT_MAX else f"{text[:_LOGGED_TEXT_MAX]}..."
+
+
+#: The innermost frames of a traceback one log line names.
+_LOGGED_FRAMES: Final = 8
+
+
+def describe_unexpected(exc: BaseException) -> str:
+    """One line for an unexpected exception: its type, its message (bounded, newlines
+    escaped) and where it went, as `file:line function` of its innermost frames. A full
+    traceback of a crafted request (a 65 KB path repeated in its messages) was 267 KB of log
+    per request; this line keeps what finding the bug needs and stays short."""
+    frames = traceback.extract_tb(exc.__traceback__)[-_LOGGED_FRAMES:]
+    where = " < ".join(
+        f"{frame.filename.rsplit('/', 2)[-1]}:{frame.lineno} {frame.name}"
+        for frame in reversed(frames)
+    )
+    message = _cut(str(exc)).encode("unicode_escape").decode("ascii")
+    return f"{type(exc).__qualname__}: {message} [at {where}]"
+
+
 def _unexpected_error(request: Request, exc: Exception) -> Response:
     # Runs in ServerErrorMiddleware, outside the security-headers middleware: add them here.
-    logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    logger.error(
+        "unexpected error on %s %s: %s",
+        request.method,
+        _cut(request.scope.get("path", "")).encode("unicode_escape").decode("ascii"),
+        describe_unexpected(exc),
+    )
     return error_response(
         _self_link(request),
         500,
         [_base(INTERNAL_ERROR, "the server failed to answer this request; it has been logged")],
-        dict(SECURITY_HEADERS),
+        {**dict(SECURITY_HEADERS), "Cache-Control": NOT_STORED.decode()},
     )
 
 

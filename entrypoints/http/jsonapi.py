@@ -24,6 +24,7 @@ RESOURCE_TYPE: Final = "users"
 COLLECTION_PATH: Final = "/api/v1/users"
 CURSOR_PROFILE: Final = "http://jsonapi.org/profiles/ethanresnick/cursor-pagination/"
 CURSOR_ERROR_TYPE: Final = "https://jsonapi.org/profiles/ethanresnick/cursor-pagination/"
+CURSOR_MEDIA_TYPE: Final = f'{JSONAPI_MEDIA_TYPE}; profile="{CURSOR_PROFILE}"'
 JSONAPI_OBJECT: Final = {"version": "1.1"}
 _CURSOR_JSONAPI_OBJECT: Final = {"version": "1.1", "profile": [CURSOR_PROFILE]}
 
@@ -48,7 +49,14 @@ def user_path(user_id: int) -> str:
     return f"{COLLECTION_PATH}/{user_id}"
 
 
-def resource_object(user: User, fields: Fields = None) -> dict[str, Any]:
+def media_type(*, cursor_profile: bool = False) -> str:
+    """The Content-Type of a document: JSON:API 1.1 says a server that applied a profile
+    names it in the media type too."""
+    return CURSOR_MEDIA_TYPE if cursor_profile else JSONAPI_MEDIA_TYPE
+
+
+def resource_object(user: User, fields: Fields = None, base: str = "") -> dict[str, Any]:
+    """`base` is the scheme and host links start with (links.origin)."""
     if fields is None:
         attributes = dict(zip(ATTRIBUTES, _attribute_values(user), strict=True))
     else:
@@ -57,15 +65,15 @@ def resource_object(user: User, fields: Fields = None) -> dict[str, Any]:
         "type": RESOURCE_TYPE,
         "id": str(user.id),
         "attributes": attributes,
-        "links": {"self": user_path(user.id)},
+        "links": {"self": base + user_path(user.id)},
     }
 
 
-def resource_document(user: User, fields: Fields = None) -> dict[str, Any]:
+def resource_document(user: User, fields: Fields = None, base: str = "") -> dict[str, Any]:
     return {
         "jsonapi": JSONAPI_OBJECT,
-        "links": {"self": user_path(user.id)},
-        "data": resource_object(user, fields),
+        "links": {"self": base + user_path(user.id)},
+        "data": resource_object(user, fields, base),
     }
 
 
@@ -75,13 +83,14 @@ def collection_document(
     meta: Mapping[str, Any],
     fields: Fields = None,
     *,
+    base: str = "",
     cursor_profile: bool = False,
 ) -> dict[str, Any]:
     return {
         "jsonapi": _CURSOR_JSONAPI_OBJECT if cursor_profile else JSONAPI_OBJECT,
         "links": dict(links),
         "meta": dict(meta),
-        "data": [resource_object(user, fields) for user in users],
+        "data": [resource_object(user, fields, base) for user in users],
     }
 
 
@@ -143,10 +152,66 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _DuplicateMember(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose members all have different names: RFC 8259 leaves a repeated name's
+    meaning open (we would keep the last, a proxy or a client library may keep the first),
+    so a document that repeats one is refused rather than read one way among several."""
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise _DuplicateMember(name)
+            seen.add(name)
+    return document
+
+
+#: RFC 8259 section 8.1: JSON exchanged between systems is UTF-8, without a byte-order mark.
+#: The standard library would also accept UTF-16 and UTF-32 (it guesses from the first bytes)
+#: and a BOM; NUL never occurs in UTF-8 JSON text (it must be escaped), but in every UTF-16/32
+#: encoding of it, so its presence alone tells those apart from UTF-8.
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
+
+
+def _text(body: bytes) -> str:
+    if body.startswith(_UTF8_BOM) or b"\x00" in body:
+        raise _not_utf8()
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _not_utf8() from None
+
+
+def _not_utf8() -> DocumentError:
+    return DocumentError(
+        400,
+        "invalid_encoding",
+        "the request body must be JSON encoded as UTF-8, without a byte-order mark (RFC 8259)",
+        "",
+    )
+
+
 def parse_body(body: bytes) -> dict[str, Any]:
     """The top-level object of a request body. Raises DocumentError."""
+    text = _text(body)
     try:
-        document = json.loads(body, parse_constant=_reject_constant)
+        document = json.loads(
+            text, parse_constant=_reject_constant, object_pairs_hook=_unique_members
+        )
+    except _DuplicateMember as duplicate:
+        raise DocumentError(
+            400,
+            "duplicate_member",
+            f"the member {duplicate.name[:64]!r} appears twice in one object; "
+            "each member name must be given once",
+            "",
+        ) from None
     except (ValueError, RecursionError):
         raise DocumentError(
             400, "malformed_json", "the request body is not valid JSON", ""

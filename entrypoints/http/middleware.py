@@ -1,4 +1,5 @@
-"""Pure ASGI middleware for every request: security headers, the access log line, the body limit."""
+"""Pure ASGI middleware for every request: security and cache headers, the access log line,
+the body limit."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from typing import Final
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.http.errors import RequestError, error_response
-from entrypoints.http.security import SECURITY_HEADERS
+from entrypoints.http.security import (
+    CACHE_CONTROL_HEADER,
+    NOT_STORED,
+    REVALIDATED,
+    raw_security_headers,
+)
 
 access_logger = logging.getLogger("users_service.access")
 
@@ -23,15 +29,39 @@ BODY_TIMEOUT_S: float = 10.0
 #: Where the body read by BodyLimitMiddleware waits for the endpoint.
 BODY_SCOPE_KEY: Final = "users_service.body"
 _BODY_METHODS: Final = frozenset({"POST", "PATCH", "PUT"})
-_RAW_HEADERS: Final = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS]
+_RAW_HEADERS: Final = raw_security_headers()
 _RAW_NAMES: Final = frozenset(name for name, _ in _RAW_HEADERS)
+_REVALIDATED_METHODS: Final = frozenset({"GET", "HEAD"})
+#: The access log's status for a request whose client went away before any answer was sent
+#: (nginx's convention): nothing was answered, so no status was sent, least of all a 500.
+CLIENT_CLOSED: Final = 499
+#: The longest path the access log writes out; a longer one is cut, with its length noted.
+LOGGED_PATH_MAX: Final = 512
+
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+def _with_service_headers(headers: RawHeaders, method: str) -> RawHeaders:
+    """The response headers with ours: the security headers, and `Cache-Control` unless the
+    endpoint chose one (the web client's files): `no-cache` for a GET answered with an
+    ETag (a user, revalidated with If-None-Match by design), else `no-store`."""
+    kept = [header for header in headers if header[0] not in _RAW_NAMES]
+    names = {name for name, _ in kept}
+    if CACHE_CONTROL_HEADER not in names:
+        revalidated = b"etag" in names and method in _REVALIDATED_METHODS
+        kept.append((CACHE_CONTROL_HEADER, REVALIDATED if revalidated else NOT_STORED))
+    kept.extend(_RAW_HEADERS)
+    return kept
 
 
 class ServiceMiddleware:
     """Everything every request goes through, in one pure ASGI layer (one layer costs less
-    than three): the security headers on every response, one structured access log line
-    (method, path, status, duration_ms) per request, and, with `limit_body`, the body limit
-    of BodyLimitMiddleware.
+    than three): the security and cache headers on every response, one structured access log
+    line (method, path, status, duration_ms) per request, and, with `limit_body`, the body
+    limit of BodyLimitMiddleware.
+
+    The log's status is the one sent; 499 when the client went away before an answer began.
     """
 
     def __init__(self, app: ASGIApp, *, limit_body: bool = True) -> None:
@@ -43,24 +73,24 @@ class ServiceMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        # Stays 500 while an exception propagates (ServerErrorMiddleware then answers 500).
         status = 500
+        method = scope["method"]
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [
-                    header for header in message.get("headers", ()) if header[0] not in _RAW_NAMES
-                ]
-                headers.extend(_RAW_HEADERS)
-                message["headers"] = headers
+                message["headers"] = _with_service_headers(list(message.get("headers", ())), method)
             await send(message)
 
         try:
-            if self.limit_body and scope["method"] in _BODY_METHODS:
+            if self.limit_body and method in _BODY_METHODS:
                 await _limited(self.app, scope, receive, send_with_headers)
             else:
                 await self.app(scope, receive, send_with_headers)
+            if status == 500:  # returned without starting an answer: the client went away
+                status = CLIENT_CLOSED
         finally:
             if access_logger.isEnabledFor(logging.INFO):
                 _log_access(scope, status, started)
@@ -76,7 +106,7 @@ class AccessRecord(logging.LogRecord):
         now = time.time()
         self.name = access_logger.name
         self.msg = "method=%s path=%s status=%d duration_ms=%.2f"
-        self.args = (method, json.dumps(path), status, duration_ms)
+        self.args = (method, json.dumps(bounded_path(path)), status, duration_ms)
         self.levelname = "INFO"
         self.levelno = logging.INFO
         self.pathname = self.filename = __file__
@@ -95,6 +125,14 @@ class AccessRecord(logging.LogRecord):
 
 
 _STARTED: Final = time.time()
+
+
+def bounded_path(path: str) -> str:
+    """`path` as logged: at most LOGGED_PATH_MAX characters, a longer one cut and its length
+    noted, so that a crafted 64 KB path costs the log one short line."""
+    if len(path) <= LOGGED_PATH_MAX:
+        return path
+    return f"{path[:LOGGED_PATH_MAX]}...({len(path)} characters)"
 
 
 def _log_access(scope: Scope, status: int, started: float) -> None:
@@ -166,7 +204,7 @@ async def _limited(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> 
         except TimeoutError:
             await _refuse(scope, receive, send, _too_slow())
             return
-        if message["type"] != "http.request":  # the client went away
+        if message["type"] != "http.request":  # the client went away: nothing to answer
             return
         chunk = message.get("body", b"")
         size += len(chunk)

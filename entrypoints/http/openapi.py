@@ -6,9 +6,8 @@ import json
 from typing import Any, Final
 
 from domain.model import STRING_ATTRIBUTES, USER_ATTRIBUTES, Attribute
-from domain.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORTABLE
-from entrypoints.http.jsonapi import JSONAPI_MEDIA_TYPE
-from entrypoints.http.query import MAX_PAGE_NUMBER
+from domain.queries import COUNT_BOUND, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PAGE_WINDOW, SORTABLE
+from entrypoints.http.jsonapi import CURSOR_MEDIA_TYPE, JSONAPI_MEDIA_TYPE
 
 JSONAPI_MEDIA_TYPE_PATTERN: Final = JSONAPI_MEDIA_TYPE
 
@@ -37,7 +36,8 @@ def _attribute_schema(attribute: Attribute) -> dict[str, Any]:
 
 _ATTRIBUTE_SCHEMAS: Final = {a.name: _attribute_schema(a) for a in USER_ATTRIBUTES}
 
-_LINK = {"type": ["string", "null"]}
+_URI = {"type": "string", "format": "uri"}
+_LINK = {"type": ["string", "null"], "format": "uri"}
 _JSONAPI = {
     "type": "object",
     "properties": {
@@ -63,7 +63,7 @@ SCHEMAS: Final[dict[str, Any]] = {
             "links": {
                 "type": "object",
                 "required": ["self"],
-                "properties": {"self": {"type": "string"}},
+                "properties": {"self": _URI},
             },
         },
     },
@@ -72,7 +72,7 @@ SCHEMAS: Final[dict[str, Any]] = {
         "required": ["jsonapi", "links", "data"],
         "properties": {
             "jsonapi": _JSONAPI,
-            "links": {"type": "object", "properties": {"self": {"type": "string"}}},
+            "links": {"type": "object", "properties": {"self": _URI}},
             "data": _ref("User"),
         },
     },
@@ -83,9 +83,12 @@ SCHEMAS: Final[dict[str, Any]] = {
             "jsonapi": _JSONAPI,
             "links": {
                 "type": "object",
+                "description": "Absolute URLs, query strings form-urlencoded. `null`: no such "
+                "page. `last` is absent when the last page is beyond the numbered pages' reach "
+                "(a total only known to be at least some number); cursor pages always have it.",
                 "required": ["self", "prev", "next"],
                 "properties": {
-                    "self": {"type": "string"},
+                    "self": _URI,
                     "first": _LINK,
                     "last": _LINK,
                     "prev": _LINK,
@@ -94,8 +97,15 @@ SCHEMAS: Final[dict[str, Any]] = {
             },
             "meta": {
                 "type": "object",
-                "required": ["total"],
-                "properties": {"total": {"type": "integer", "minimum": 0}},
+                "description": "Exactly one of `total` (the exact number of users the list "
+                "selects) and `totalAtLeast` (a filtered list stops counting at "
+                f"{COUNT_BOUND:,}: it selects at least this many). The unfiltered list always "
+                "has `total`.",
+                "oneOf": [{"required": ["total"]}, {"required": ["totalAtLeast"]}],
+                "properties": {
+                    "total": {"type": "integer", "minimum": 0},
+                    "totalAtLeast": {"type": "integer", "const": COUNT_BOUND},
+                },
             },
             "data": {"type": "array", "items": _ref("User"), "maxItems": MAX_PAGE_SIZE},
         },
@@ -183,7 +193,9 @@ SCHEMAS: Final[dict[str, Any]] = {
 
 _ERROR_DESCRIPTIONS: Final = {
     "400": "Malformed JSON, a body that is not an object, a missing or malformed `data`, "
-    "a missing `type`, or a bad query parameter (`source.parameter`).",
+    "a missing `type`, a bad query parameter (`source.parameter`; also a page[number] beyond "
+    "the numbered pages' reach), or a Host header naming a host this service does not "
+    "answer for (`host_not_allowed`, `source.header` Host).",
     "403": "The document carries a client-generated id.",
     "404": "No such user (or a non-integer id).",
     "405": "The path does not allow this method; `Allow` lists those it does.",
@@ -243,12 +255,18 @@ _LIST_PARAMETERS: Final = [
     ),
     _query(
         "page[number]",
-        "Page by number (from 1): links first/prev/next/last. Without it, the list pages "
-        "by cursor.",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER},
+        "Page by number (from 1): links first/prev/next/last. Numbered pages reach "
+        f"{PAGE_WINDOW:,} users from either end of the list; a page further from both is a 400 "
+        "(`source.parameter` page[number]): page by cursor there. Without page[number], the "
+        "list pages by cursor.",
+        {"type": "integer", "minimum": 1},
     ),
     _query("page[after]", "An opaque cursor from a `next` link.", {"type": "string"}),
-    _query("page[before]", "An opaque cursor from a `prev` link.", {"type": "string"}),
+    _query(
+        "page[before]",
+        "An opaque cursor from a `prev` or `last` link.",
+        {"type": "string"},
+    ),
     _query(
         "sort",
         f"Comma-separated sort fields ({', '.join(SORTABLE)}); "
@@ -311,8 +329,12 @@ def _collection(alias: bool) -> dict[str, Any]:
             "parameters": _LIST_PARAMETERS,
             "responses": {
                 "200": {
-                    "description": "A page of users.",
-                    "content": _json("UserCollectionDocument"),
+                    "description": "A page of users. Cursor pages (no page[number]) apply the "
+                    "cursor pagination profile and name it in the media type.",
+                    "content": {
+                        **_json("UserCollectionDocument"),
+                        CURSOR_MEDIA_TYPE: {"schema": _ref("UserCollectionDocument")},
+                    },
                 },
                 **_errors("400"),
             },

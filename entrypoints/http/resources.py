@@ -12,9 +12,10 @@ from typing import Final
 from starlette.requests import Request
 from starlette.responses import Response
 
+from domain.cursors import end_cursor
 from domain.errors import UserNotFoundError
 from domain.ports import UnitOfWork
-from domain.queries import NumberPage, UserPage
+from domain.queries import CursorPage, NumberPage, UserPage
 from domain.use_cases import change_user, get_user, list_users, register_user, remove_user
 from entrypoints.http.auth import actor_of
 from entrypoints.http.etag import etag_for, matching_versions, none_match
@@ -22,15 +23,18 @@ from entrypoints.http.jsonapi import (
     JSONAPI_MEDIA_TYPE,
     collection_document,
     json_bytes,
+    media_type,
     meta_document,
     read_changes,
     read_new_user,
     resource_document,
     user_path,
 )
+from entrypoints.http.links import link as make_link
+from entrypoints.http.links import origin, self_link
 from entrypoints.http.middleware import BODY_SCOPE_KEY
 from entrypoints.http.negotiation import check_accept, check_content_type
-from entrypoints.http.query import ListRequest, parse_item_query, parse_list_query, query_string
+from entrypoints.http.query import ListRequest, parse_item_query, parse_list_query
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
@@ -40,14 +44,13 @@ MAX_USER_ID: Final = 2**63 - 1
 _NO_VERSION: Final = 0
 
 
-def _document(content: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(content, status_code=status, headers=headers, media_type=JSONAPI_MEDIA_TYPE)
-
-
-def _self_link(request: Request) -> str:
-    query: bytes = request.scope["query_string"]
-    path: str = request.scope["path"]
-    return f"{path}?{query.decode('latin-1')}" if query else path
+def _document(
+    content: bytes,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    media: str = JSONAPI_MEDIA_TYPE,
+) -> Response:
+    return Response(content, status_code=status, headers=headers, media_type=media)
 
 
 def _user_id(request: Request) -> int:
@@ -69,27 +72,45 @@ def _request_body(request: Request) -> bytes:
     return body
 
 
-def _page_links(request: Request, listing: ListRequest, page: UserPage) -> dict[str, str | None]:
+def _page_links(
+    request: Request, base: str, listing: ListRequest, page: UserPage
+) -> dict[str, str | None]:
     path: str = request.scope["path"]
-    size = listing.query.page.size
+    query, size = listing.query, listing.query.page.size
 
     def link(*paging: tuple[str, str]) -> str:
-        return f"{path}?{query_string([*listing.kept, ('page[size]', str(size)), *paging])}"
+        return make_link(base, path, [*listing.kept, ("page[size]", str(size)), *paging])
 
-    links: dict[str, str | None] = {"self": _self_link(request)}
-    if isinstance(listing.query.page, NumberPage):
-        number = listing.query.page.number
-        last = max(1, -(-(page.total or 0) // size))
-        links["first"] = link(("page[number]", "1"))
-        links["last"] = link(("page[number]", str(last)))
-        links["prev"] = (
-            link(("page[number]", str(min(number, last + 1) - 1))) if number > 1 else None
-        )
-        links["next"] = link(("page[number]", str(number + 1))) if number < last else None
-    else:
+    links: dict[str, str | None] = {"self": self_link(request.scope)}
+    if isinstance(query.page, CursorPage):
+        links["first"] = link()
+        links["last"] = link(("page[before]", end_cursor(query.order)))
         links["prev"] = link(("page[before]", page.prev_cursor)) if page.prev_cursor else None
         links["next"] = link(("page[after]", page.next_cursor)) if page.next_cursor else None
+        return links
+
+    def numbered(number: int) -> str | None:
+        target = NumberPage(number, size)
+        if not target.reachable(page.total, page.total_exact):
+            return None
+        return link(("page[number]", str(number)))
+
+    number = query.page.number
+    links["first"] = numbered(1)
+    if page.total_exact:
+        last = max(1, -(-page.total // size))
+        links["last"] = numbered(last)  # always within the window of the end
+        links["prev"] = numbered(min(number, last + 1) - 1) if number > 1 else None
+        links["next"] = numbered(number + 1) if number < last else None
+    else:  # at least `total` users: the last page is beyond reach, the next one exists
+        links["prev"] = numbered(number - 1) if number > 1 else None
+        links["next"] = numbered(number + 1)
     return links
+
+
+def _meta(page: UserPage) -> dict[str, int]:
+    """`total` when exact; else `totalAtLeast`, so no client mistakes a bound for a count."""
+    return {"total" if page.total_exact else "totalAtLeast": page.total}
 
 
 class UserResources:
@@ -116,14 +137,16 @@ class UserResources:
     def _list(self, request: Request) -> Response:
         listing = parse_list_query(request.query_params.multi_items())
         page = list_users(self._uow(), listing.query, actor=actor_of(request))
+        base = origin(request.scope)
         document = collection_document(
             page.users,
-            _page_links(request, listing, page),
-            {"total": page.total},
+            _page_links(request, base, listing, page),
+            _meta(page),
             listing.fields,
+            base=base,
             cursor_profile=listing.cursor_mode,
         )
-        return _document(json_bytes(document))
+        return _document(json_bytes(document), media=media_type(cursor_profile=listing.cursor_mode))
 
     def _show(self, request: Request) -> Response:
         user_id = _user_id(request)
@@ -132,16 +155,18 @@ class UserResources:
         etag = etag_for(user)
         if none_match(request.headers.get("if-none-match"), user):
             return Response(status_code=304, headers={"ETag": etag})
-        return _document(json_bytes(resource_document(user, fields)), headers={"ETag": etag})
+        document = resource_document(user, fields, origin(request.scope))
+        return _document(json_bytes(document), headers={"ETag": etag})
 
     def _create(self, request: Request) -> Response:
         fields = _item_fields(request)
         attributes = read_new_user(_request_body(request))
         user = register_user(self._uow(), attributes, actor=actor_of(request))
+        base = origin(request.scope)
         return _document(
-            json_bytes(resource_document(user, fields)),
+            json_bytes(resource_document(user, fields, base)),
             201,
-            {"ETag": etag_for(user), "Location": user_path(user.id)},
+            {"ETag": etag_for(user), "Location": base + user_path(user.id)},
         )
 
     def _expected_version(self, request: Request, user_id: int) -> int | None:
@@ -163,9 +188,8 @@ class UserResources:
         changes = read_changes(_request_body(request), user_id)
         expected = self._expected_version(request, user_id)
         user = change_user(self._uow(), user_id, changes, expected, actor=actor_of(request))
-        return _document(
-            json_bytes(resource_document(user, fields)), headers={"ETag": etag_for(user)}
-        )
+        document = resource_document(user, fields, origin(request.scope))
+        return _document(json_bytes(document), headers={"ETag": etag_for(user)})
 
     def _remove(self, request: Request) -> Response:
         user_id = _user_id(request)
@@ -177,7 +201,7 @@ class UserResources:
 
 def health(request: Request) -> Response:
     """The process is up; says nothing about the database."""
-    return _document(json_bytes(meta_document({"status": "ok"}, "/healthz")))
+    return _document(json_bytes(meta_document({"status": "ok"}, self_link(request.scope))))
 
 
 def readiness_endpoint(readiness: Callable[[], None] | None) -> Callable[[Request], Response]:
@@ -186,6 +210,6 @@ def readiness_endpoint(readiness: Callable[[], None] | None) -> Callable[[Reques
     def ready(request: Request) -> Response:
         if readiness is not None:
             readiness()
-        return _document(json_bytes(meta_document({"status": "ready"}, "/readyz")))
+        return _document(json_bytes(meta_document({"status": "ready"}, self_link(request.scope))))
 
     return ready

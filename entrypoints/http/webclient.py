@@ -12,6 +12,7 @@ cached for a week; the client's own files and ``index.html`` are revalidated on 
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -36,6 +37,13 @@ MEDIA_TYPES: Final = {
 }
 
 
+#: What a public file's path may look like: the client's files are named with letters,
+#: digits, `.`, `_` and `-`, a few folders deep. Anything else is refused before the file
+#: system sees it (a 300-character name raised ENAMETOOLONG, a 500 per request).
+_PATH_PART: Final = r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}"
+_PUBLIC_PATH: Final = re.compile(f"{_PATH_PART}(/{_PATH_PART}){{1,7}}")
+
+
 def _suffix(name: str) -> str:
     dot = name.rfind(".")
     return name[dot:].lower() if dot > 0 else ""
@@ -43,17 +51,18 @@ def _suffix(name: str) -> str:
 
 def _find(relative: str) -> Traversable | None:
     """The packaged file at ``relative`` (a ``/``-separated path), or None if not public."""
+    if _PUBLIC_PATH.fullmatch(relative) is None:
+        return None
     parts = relative.split("/")
-    if len(parts) < 2 or parts[0] not in PUBLIC_FOLDERS:
-        return None
-    if any(part in ("", ".", "..") or part.startswith(".") or "\\" in part for part in parts):
-        return None
-    if _suffix(parts[-1]) not in MEDIA_TYPES:
+    if parts[0] not in PUBLIC_FOLDERS or _suffix(parts[-1]) not in MEDIA_TYPES:
         return None
     node: Traversable = resources.files(PACKAGE)
     for part in parts:
         node = node.joinpath(part)
-    return node if node.is_file() else None
+    try:
+        return node if node.is_file() else None
+    except OSError:  # whatever the file system refuses is not a file we serve
+        return None
 
 
 def _etag(content: bytes) -> str:
@@ -63,18 +72,17 @@ def _etag(content: bytes) -> str:
 @lru_cache(maxsize=64)
 def _vendor_file(relative: str) -> tuple[bytes, str] | None:
     # Vendored files only change with the installed package: read and hash them once.
-    node = _find(relative)
-    if node is None:
-        return None
-    content = node.read_bytes()
-    return content, _etag(content)
+    return _app_file(_find(relative))
 
 
 def _app_file(node: Traversable | None) -> tuple[bytes, str] | None:
     # Read on every request, so that an editable install serves edits without a restart.
-    if node is None or not node.is_file():
+    try:
+        if node is None or not node.is_file():
+            return None
+        content = node.read_bytes()
+    except OSError:  # removed or unreadable meanwhile: not served
         return None
-    content = node.read_bytes()
     return content, _etag(content)
 
 

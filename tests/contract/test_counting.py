@@ -13,6 +13,7 @@ import pytest
 from domain.ports import UnitOfWork
 from domain.queries import SortOrder, UserFilter
 from domain.validation import validate_new_user
+from tests.support.users import user_attributes
 
 Factory = Callable[[], UnitOfWork]
 
@@ -32,13 +33,12 @@ def store(uow_factory: Factory) -> Factory:
         for i in range(USERS):
             uow.users.add(
                 validate_new_user(
-                    {
-                        "name": _name(i),
-                        "address": "9 Zyxwv Row" if i == RARE_ONE else f"{i} Main Street",
-                        "age": i,
-                        "profession": "Lantern maker" if i in COMMON else "Baker",
-                        "website": "https://example.org",
-                    }
+                    user_attributes(
+                        name=_name(i),
+                        address="9 Zyxwv Row" if i == RARE_ONE else f"{i} Main Street",
+                        age=i,
+                        profession="Lantern maker" if i in COMMON else "Baker",
+                    )
                 )
             )
         uow.commit()

@@ -16,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.servers import free_port
+from tests.support.servers import free_port
+from tests.support.users import new_user_document
 
 COMMAND = str(Path(sys.executable).with_name("users-service"))
 JSONAPI = "application/vnd.api+json"
@@ -95,18 +96,7 @@ def serve(tmp_path: Path) -> Iterator[type[Server]]:
 
 def full_cycle(base: str, token: str) -> None:
     name = f"Ada {uuid.uuid4().hex[:8]}"
-    document = {
-        "data": {
-            "type": "users",
-            "attributes": {
-                "name": name,
-                "address": "London",
-                "age": 36,
-                "profession": "mathematician",
-                "website": "https://ada.example",
-            },
-        }
-    }
+    document = new_user_document(name=name)
     headers = {"Accept": JSONAPI, "Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
         assert httpx.get(f"{base}/api/v1/users").status_code == 401

@@ -14,10 +14,14 @@ from entrypoints.http.resources import UnitOfWorkFactory
 from tests.http.documents import JSONAPI, new_user
 from tests.signed_in import security
 
+#: The host Starlette's TestClient sends; the apps under test allow it and no other.
+TEST_HOST = "testserver"
+
 
 def memory_client(readiness: Callable[[], None] | None = None, **options: Any) -> TestClient:
     """The app over an empty in-memory store, signed in as an admin (an API token)."""
     factory = cast(UnitOfWorkFactory, in_memory_uow_factory())
+    options.setdefault("allowed_hosts", [TEST_HOST])
     signed_in, headers = security()
     app = create_app(factory, readiness, security=signed_in, **options)
     return TestClient(app, raise_server_exceptions=False, headers=headers)
@@ -57,7 +61,7 @@ def _sql_client(url: str) -> Iterator[TestClient]:
     empty_database(engine)
     factory = cast(UnitOfWorkFactory, sql_uow_factory(engine))
     signed_in, headers = security(sql_accounts_factory(engine))
-    app = create_app(factory, readiness=None, security=signed_in)
+    app = create_app(factory, readiness=None, security=signed_in, allowed_hosts=[TEST_HOST])
     try:
         with TestClient(app, raise_server_exceptions=False, headers=headers) as test_client:
             yield test_client

@@ -9,8 +9,12 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from tests.support.users import new_user_document, user_attributes
+
 SCHEMA = Path(__file__).resolve().parent.parent / "data" / "jsonapi" / "schema-1.1.json"
 JSONAPI = "application/vnd.api+json"
+#: The media type of a cursor page: the profile applied, named (JSON:API 1.1).
+CURSOR_PAGES = 'application/vnd.api+json; profile="http://jsonapi.org/profiles/ethanresnick/cursor-pagination/"'
 
 
 @cache
@@ -20,7 +24,8 @@ def _validator() -> Draft202012Validator:
 
 def check_document(response: Any) -> dict[str, Any]:
     """The body of a JSON:API response, after checking its media type and its schema."""
-    assert response.headers["content-type"] == JSONAPI, response.headers.get("content-type")
+    content_type = response.headers["content-type"]
+    assert content_type in (JSONAPI, CURSOR_PAGES), content_type
     document: dict[str, Any] = response.json()
     errors = sorted(_validator().iter_errors(document), key=str)
     assert not errors, f"{errors[0].message} at {list(errors[0].absolute_path)}: {document}"
@@ -40,20 +45,9 @@ def check_errors(response: Any, status: int) -> list[dict[str, Any]]:
     return errors
 
 
-def attributes(**changes: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "name": "Ada Lovelace",
-        "address": "12 St James's Square, London",
-        "age": 36,
-        "profession": "mathematician",
-        "website": "https://ada.example",
-    }
-    values.update(changes)
-    return {key: value for key, value in values.items() if value is not ...}
-
-
-def new_user(**changes: Any) -> dict[str, Any]:
-    return {"data": {"type": "users", "attributes": attributes(**changes)}}
+# The user factory, under the names the HTTP tests use.
+attributes = user_attributes
+new_user = new_user_document
 
 
 def changes(user_id: int | str, **values: Any) -> dict[str, Any]:

@@ -110,19 +110,27 @@ def broken_client(error: Exception) -> TestClient:
     )
 
 
-def test_the_database_down_is_a_503_document(client: TestClient) -> None:
+def test_the_database_down_is_a_503_document(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     with broken_client(StorageUnavailableError("could not connect to 10.0.0.5")) as broken:
-        for response in (
-            broken.get("/api/v1/users/1"),
-            broken.post("/api/v1/users", json=new_user()),
-        ):
+        with caplog.at_level(logging.WARNING, logger="users_service.errors"):
+            responses = [
+                broken.get("/api/v1/users/1"),
+                broken.post("/api/v1/users", json=new_user()),
+            ]
+        for response in responses:
             [error] = check_errors(response, 503)
             assert error["code"] == "storage_unavailable"
+            assert error["detail"] == "the database cannot be reached right now; try again shortly"
             assert "10.0.0.5" not in response.text
-            assert response.headers["retry-after"]
+            assert response.headers["retry-after"] == "5"
+    # The operator's log says why (the client's answer does not).
+    logged = [r.getMessage() for r in caplog.records if r.name == "users_service.errors"]
+    assert logged == ["storage unavailable: could not connect to 10.0.0.5"] * 2
 
 
-def test_an_unexpected_error_is_a_generic_500_logged_with_its_traceback(
+def test_an_unexpected_error_is_a_generic_500_logged_on_one_line_with_where_it_was_raised(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     secret = "SELECT * FROM users -- password=hunter2"
@@ -131,11 +139,15 @@ def test_an_unexpected_error_is_a_generic_500_logged_with_its_traceback(
             response = broken.get("/api/v1/users?sort=name")
         [error] = check_errors(response, 500)
         assert error["code"] == "internal_error"
+        assert error["detail"] == "the server failed to answer this request; it has been logged"
         assert secret not in response.text and "Traceback" not in response.text
         for name, value in SECURITY_HEADERS:
             assert response.headers[name] == value
     [record] = [r for r in caplog.records if r.name == "users_service.errors"]
-    assert record.exc_info is not None and secret in str(record.exc_info[1])
+    line = record.getMessage()
+    assert "\n" not in line and record.exc_info is None
+    assert secret in line and "RuntimeError" in line
+    assert "test_service_behaviour.py" in line and "__enter__" in line
 
 
 def test_one_structured_access_log_line_per_request(

@@ -23,7 +23,7 @@ def test_the_full_cycle(any_client: TestClient) -> None:
     assert created.status_code == 201
     user_id = check_document(created)["data"]["id"]
     path = f"/api/v1/users/{user_id}"
-    assert created.headers["location"] == path
+    assert created.headers["location"] == "http://testserver" + path
     etag = created.headers["etag"]
     read = any_client.get(path)
     assert check_document(read)["data"]["attributes"] == attributes()

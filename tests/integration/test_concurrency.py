@@ -19,6 +19,7 @@ from domain.errors import DuplicateNameError, StaleVersionError, StorageUnavaila
 from domain.model import ATTRIBUTES
 from domain.queries import UserQuery
 from domain.use_cases import change_user, get_user, list_users, register_user
+from tests.support.users import user_attributes
 
 THREADS = 20
 pytestmark = pytest.mark.postgres
@@ -49,7 +50,7 @@ def _at_once(work: Callable[[int], Any]) -> list[Any]:
 
 
 def _attributes(name: str) -> dict[str, object]:
-    return {"name": name, "address": "a", "age": 1, "profession": "p", "website": "http://w.x"}
+    return user_attributes(name=name)
 
 
 def test_twenty_registrations_of_one_name_at_once_let_exactly_one_succeed(engine: Engine) -> None:

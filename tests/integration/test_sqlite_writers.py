@@ -9,6 +9,7 @@ from adapters.schema import upgrade_to_head
 from adapters.sql import create_engine_for
 from adapters.unit_of_work import sql_uow_factory
 from domain.use_cases import register_user
+from tests.support.users import user_attributes
 
 
 def test_a_new_connections_first_registration_waits_for_another_writer(sqlite_url: str) -> None:
@@ -24,7 +25,7 @@ def test_a_new_connections_first_registration_waits_for_another_writer(sqlite_ur
     try:
         user = register_user(
             sql_uow_factory(engine)(),
-            {"name": "Ada", "address": "a", "age": 1, "profession": "p", "website": "http://w.x"},
+            user_attributes(name="Ada"),
         )
         assert user.id == 1
     finally:

@@ -7,18 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench.servers import PrivateCluster, SetupError, private_cluster, throwaway_database
-from tests.conftest import IN_CI
-
 # The app over the in-memory, SQLite and PostgreSQL adapters, emptied for each test.
 from tests.http.conftest import any_client  # noqa: F401
-
-
-def _unavailable(message: str) -> None:
-    """In CI a missing tool fails the run; elsewhere the test is skipped."""
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
+from tests.support.servers import PrivateCluster, SetupError, private_cluster, throwaway_database
+from tests.support.services import unavailable
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +20,7 @@ def cluster() -> Iterator[PrivateCluster]:
         with private_cluster() as started:
             yield started
     except SetupError as error:
-        _unavailable(f"cannot run a private PostgreSQL cluster: {error}")
+        unavailable(f"cannot run a private PostgreSQL cluster: {error}")
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.servers import ServeProcess, serving
 from domain.errors import StorageUnavailableError
 from entrypoints.http.security import SECURITY_HEADERS
 from tests.http.conftest import memory_client
 from tests.http.documents import JSONAPI, new_user
 from tests.http.test_service_behaviour import broken_client
+from tests.support.servers import ServeProcess, serving
 
 HEADERS = {"Content-Type": JSONAPI}
 Request = Callable[[Any], Any]

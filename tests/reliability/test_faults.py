@@ -2,7 +2,7 @@
 started again, connections killed mid-transaction, a worker killed with SIGKILL.
 
 PostgreSQL is a private cluster of this test run (see conftest.py), never the shared server.
-Every phase is bounded in time; the load is the verifying load of bench/load_verify.py, so
+Every phase is bounded in time; the load is the verifying load of tests/support/load_verify.py, so
 after each fault everything acknowledged is read back and checked.
 """
 
@@ -22,8 +22,10 @@ import pytest
 
 from adapters.engine import ANSWER_BOUND_S, CONNECT_TIMEOUT_S, POOL_TIMEOUT_S
 from adapters.tables import SEARCH_SEPARATOR
-from bench.load_verify import HEADERS, World, check_after, http_client, load
-from bench.servers import PrivateCluster, ServeProcess, serving
+from domain.model import comparison_key
+from tests.support.load_verify import HEADERS, World, check_after, http_client, load
+from tests.support.servers import PrivateCluster, ServeProcess, serving
+from tests.support.users import new_user_document
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -60,8 +62,7 @@ async def _until_ok(http: httpx.AsyncClient, path: str, bound: float) -> float:
 
 
 def _new_user(name: str) -> dict[str, Any]:
-    attributes = {"name": name, "address": "1 Main St", "age": 30, "profession": "x"}
-    return {"data": {"type": "users", "attributes": {**attributes, "website": "https://a.example"}}}
+    return new_user_document(name=name)
 
 
 async def _outage_scenario(server: ServeProcess, cluster: PrivateCluster) -> dict[str, Any]:
@@ -215,7 +216,8 @@ def _consistency_problems(database_url: str) -> list[str]:
         problems.append(f"{orphans} search keys of removed users")
     for user_id, *values in users:
         texts, keys, search = values[:4], values[4:8], values[8]
-        if [text.casefold() for text in texts] != keys or search != SEARCH_SEPARATOR.join(keys):
+        # The keys as the domain defines them (tests/unit/test_name_rules.py states the rule).
+        if [comparison_key(t) for t in texts] != keys or search != SEARCH_SEPARATOR.join(keys):
             problems.append(f"user {user_id}: derived keys do not match its attributes")
     return problems
 

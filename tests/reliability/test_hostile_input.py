@@ -181,8 +181,11 @@ def _round_trip(client: TestClient, values: dict[str, Any]) -> dict[str, Any]:
 def test_injected_and_unusual_text_is_stored_and_found_byte_for_byte(
     any_client: TestClient,
 ) -> None:
-    for text in INJECTIONS + UNICODE:
-        values = {"name": f"{text} name", "address": f"{text}\nline 2", "profession": text}
+    for number, text in enumerate(INJECTIONS + UNICODE):
+        # Names may not hold invisible or text-direction characters, and are stored in NFC
+        # (tests/http/test_look_alike_names.py): the unicode cases go to the other attributes.
+        name = f"{text} name" if text in INJECTIONS else f"unicode {number} name"
+        values = {"name": name, "address": f"{text}\nline 2", "profession": text}
         stored = _round_trip(any_client, values)
         assert {key: stored[key] for key in values} == values
     # the injections did nothing: every user is there, and only they
@@ -196,13 +199,36 @@ def test_a_website_with_injected_query_text_comes_back_unchanged(any_client: Tes
     assert created.json()["data"]["attributes"]["website"] == website
 
 
+def _must_refuse(member: str, value: Any) -> bool | None:
+    """The test's own rule for one generated member: True when the document cannot be valid,
+    False when it must be accepted, None when a string's validity is left to the unit tests."""
+    if member in ("data", "attributes"):
+        return True  # a generated value is never a whole resource or a whole set of attributes
+    if member == "type":
+        return value != "users"
+    if member == "id":
+        # Clients never choose ids; `"id": null` is read as no id today (see the report of
+        # issue 18: JSON:API asks for a string), so it is left undecided here.
+        return None if value is None else True
+    if member == "age":
+        return isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 150
+    return None if isinstance(value, str) else True
+
+
+def _refused_pointing_at(response: Any, member: str) -> None:
+    assert 400 <= response.status_code < 500, response.text
+    errors = check_errors(response, response.status_code)
+    if member in attributes() and response.status_code == 422:
+        assert {"pointer": f"/data/attributes/{member}"} in [e.get("source") for e in errors]
+
+
 @pytest.mark.parametrize("member", ["data", "type", "id", "attributes", *attributes()])
 @FUZZ
 @given(value=json_values)
 def test_wrong_types_anywhere_in_a_post_are_refused_cleanly(
     fuzz_client: TestClient, member: str, value: Any
 ) -> None:
-    any_client = fuzz_client
+    client = fuzz_client
     document: dict[str, Any] = new_user(name="Typed")
     if member == "data":
         document["data"] = value
@@ -210,10 +236,18 @@ def test_wrong_types_anywhere_in_a_post_are_refused_cleanly(
         document["data"][member] = value
     else:
         document["data"]["attributes"][member] = value
-    response = _post(any_client, document)
+    response = _post(client, document)
     _no_server_error(response)
-    if response.status_code == 201:
-        any_client.delete(response.headers["location"])
+    refuse = _must_refuse(member, value)
+    if refuse or (refuse is None and response.status_code != 201):
+        _refused_pointing_at(response, member)
+        assert check_document(client.get("/api/v1/users"))["data"] == []  # nothing stored
+    else:
+        assert response.status_code == 201, response.text
+        if member in attributes():
+            stored = response.json()["data"]["attributes"][member]
+            assert stored == (value.strip() if isinstance(value, str) else value)
+        client.delete(response.headers["location"])
 
 
 @FUZZ
@@ -231,6 +265,11 @@ def test_wrong_types_in_a_patch_change_nothing(
     patch = {"data": {"type": "users", "id": user["id"], "attributes": changes}}
     response = any_client.patch(f"/api/v1/users/{user['id']}", json=patch, headers=HEADERS)
     _no_server_error(response)
+    verdicts = [True if name == "x" else _must_refuse(name, v) for name, v in changes.items()]
+    if any(verdicts):
+        assert response.status_code == 422, response.text
+    elif all(verdict is False for verdict in verdicts):
+        assert response.status_code == 200, response.text  # only valid ages, or no change
     if response.status_code >= 400:
         after = any_client.get(f"/api/v1/users/{user['id']}")
         assert after.headers["etag"] == before.headers["etag"]

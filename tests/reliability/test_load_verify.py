@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.ledger import (
+from tests.support.ledger import (
     Ledger,
     Read,
     Verdict,
@@ -14,7 +14,7 @@ from bench.ledger import (
     check_final_state,
     check_reads,
 )
-from bench.load_verify import run_against_backend
+from tests.support.load_verify import run_against_backend
 
 
 @pytest.mark.parametrize(
@@ -26,6 +26,7 @@ def test_a_short_load_loses_nothing_and_answers_no_5xx(backend: str) -> None:
     assert report["server_errors"] == 0 and report["no_answer"] == 0, report["statuses"]
     assert report["lost_writes"] == 0 and report["false_conflicts"] == 0, report["examples"]
     assert report["ok"], report
+    assert report["server_log_errors"] == []  # the server logged no ERROR line either
 
 
 def _created(user_id: int, version: int = 1, name: str = "Ada", at: float = 0.0) -> Write:

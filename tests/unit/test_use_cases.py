@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -17,19 +18,14 @@ from domain.errors import (
 )
 from domain.queries import CursorPage, NumberPage, SortOrder, UserFilter, UserQuery
 from domain.use_cases import change_user, get_user, list_users, register_user, remove_user
+from tests.support.bounded import follow
+from tests.support.users import user_attributes
 
 Factory = Callable[[], InMemoryUnitOfWork]
 
 
 def attributes(name: str = "Ada Lovelace", **overrides: object) -> dict[str, object]:
-    base: dict[str, object] = {
-        "name": name,
-        "address": "12 St James's Square\nLondon",
-        "age": 36,
-        "profession": "Mathematician",
-        "website": "https://example.org/ada",
-    }
-    return {**base, **overrides}
+    return user_attributes(name=name, **overrides)
 
 
 @pytest.fixture
@@ -93,8 +89,9 @@ def test_an_empty_change_returns_the_user_unchanged_but_still_checks_the_version
 ) -> None:
     user = register_user(uow(), attributes())
     assert change_user(uow(), user.id, {}) == user
-    with pytest.raises(StaleVersionError):
+    with pytest.raises(StaleVersionError) as raised:
         change_user(uow(), user.id, {}, expected_version=7)
+    assert (raised.value.user_id, raised.value.expected_version) == (user.id, 7)
 
 
 def test_invalid_changes_are_refused_before_touching_storage(uow: Factory) -> None:
@@ -186,13 +183,15 @@ def test_number_pages_cover_the_list_once(uow: Factory) -> None:
 def test_cursor_pages_walk_forward_and_back(uow: Factory) -> None:
     _seed(uow, 25)
     order = SortOrder.parse("profession,-age")
-    pages = [list_users(uow(), UserQuery(order=order, page=CursorPage(10)))]
-    while pages[-1].next_cursor:
-        pages.append(
-            list_users(
-                uow(), UserQuery(order=order, page=CursorPage(10, after=pages[-1].next_cursor))
-            )
-        )
+    pages = follow(
+        list_users(uow(), UserQuery(order=order, page=CursorPage(10))),
+        lambda page: (
+            list_users(uow(), UserQuery(order=order, page=CursorPage(10, after=page.next_cursor)))
+            if page.next_cursor
+            else None
+        ),
+        at_most=3 + 2,
+    )
     assert [len(p.users) for p in pages] == [10, 10, 5]
     assert pages[0].prev_cursor is None and pages[-1].next_cursor is None
     everyone = [u for p in pages for u in p.users]
@@ -210,12 +209,16 @@ def test_a_cursor_page_neither_skips_nor_repeats_while_others_change(uow: Factor
     remove_user(uow(), first.users[0].id)  # before the cursor
     register_user(uow(), attributes(name="AAA early"))  # sorts before everyone
     remove_user(uow(), 10)  # after the cursor: simply gone
-    rest = []
-    cursor = first.next_cursor
-    while cursor:
-        page = list_users(uow(), UserQuery(order=order, page=CursorPage(5, after=cursor)))
-        rest += [u.id for u in page.users]
-        cursor = page.next_cursor
+    pages = follow(
+        first,
+        lambda page: (
+            list_users(uow(), UserQuery(order=order, page=CursorPage(5, after=page.next_cursor)))
+            if page.next_cursor
+            else None
+        ),
+        at_most=4 + 2,
+    )
+    rest = [u.id for page in pages[1:] for u in page.users]
     assert rest == [i for i in range(6, 21) if i != 10]
 
 
@@ -265,3 +268,114 @@ def test_a_multi_line_address_can_be_filtered_and_searched(uow: Factory) -> None
     assert [u.name for u in list_users(uow(), UserQuery(filter=exact)).users] == ["Ada"]
     search = UserFilter.build(search="road\ntown")
     assert [u.name for u in list_users(uow(), UserQuery(filter=search)).users] == ["Ada"]
+
+
+def _ids(page: Any) -> list[int]:
+    return [u.id for u in page.users]
+
+
+def test_a_page_after_a_removed_users_cursor_links_back_only_if_someone_is_before(
+    uow: Factory,
+) -> None:
+    _seed(uow, 5)  # ids 1-5, listed by id
+    first = list_users(uow(), UserQuery(page=CursorPage(2)))
+    assert _ids(first) == [1, 2] and first.next_cursor is not None
+    remove_user(uow(), 2)  # the user the cursor was made from
+    after = list_users(uow(), UserQuery(page=CursorPage(2, after=first.next_cursor)))
+    assert _ids(after) == [3, 4] and after.prev_cursor is not None  # user 1 is before
+    remove_user(uow(), 1)
+    after = list_users(uow(), UserQuery(page=CursorPage(2, after=first.next_cursor)))
+    assert _ids(after) == [3, 4] and after.prev_cursor is None  # nobody is before 3
+
+
+def test_a_page_before_a_cursor_links_forward_only_if_someone_is_after(uow: Factory) -> None:
+    _seed(uow, 5)
+    pages = follow(
+        list_users(uow(), UserQuery(page=CursorPage(2))),
+        lambda page: (
+            list_users(uow(), UserQuery(page=CursorPage(2, after=page.next_cursor)))
+            if page.next_cursor
+            else None
+        ),
+        at_most=3 + 2,
+    )
+    cursor = pages[1].prev_cursor  # before user 3
+    before = list_users(uow(), UserQuery(page=CursorPage(2, before=cursor)))
+    assert _ids(before) == [1, 2] and before.prev_cursor is None
+    assert before.next_cursor is not None  # users 3-5 are after
+    for user_id in (3, 4, 5):
+        remove_user(uow(), user_id)
+    before = list_users(uow(), UserQuery(page=CursorPage(2, before=cursor)))
+    assert _ids(before) == [1, 2] and before.next_cursor is None
+
+
+def test_a_previous_page_link_names_the_place_before_the_page_not_the_cursor(
+    uow: Factory,
+) -> None:
+    # A cursor names a position between users: a user added later just before this page's
+    # first user is on the previous page, even though it sorts after the cursor's user.
+    for name in ("b", "d", "f"):
+        register_user(uow(), attributes(name=name))
+    order = SortOrder.parse("name")
+    first = list_users(uow(), UserQuery(order=order, page=CursorPage(1)))
+    second = list_users(uow(), UserQuery(order=order, page=CursorPage(1, after=first.next_cursor)))
+    assert [u.name for u in second.users] == ["d"]
+    register_user(uow(), attributes(name="c"))
+    back = list_users(uow(), UserQuery(order=order, page=CursorPage(1, before=second.prev_cursor)))
+    assert [u.name for u in back.users] == ["c"]
+
+
+def test_an_empty_page_before_a_cursor_links_forward_to_the_users_from_it(uow: Factory) -> None:
+    _seed(uow, 3)
+    first = list_users(uow(), UserQuery(page=CursorPage(1)))
+    second = list_users(uow(), UserQuery(page=CursorPage(1, after=first.next_cursor)))
+    assert _ids(second) == [2]
+    remove_user(uow(), 1)
+    empty = list_users(uow(), UserQuery(page=CursorPage(1, before=second.prev_cursor)))
+    assert _ids(empty) == [] and empty.prev_cursor is None and empty.next_cursor is not None
+    again = list_users(uow(), UserQuery(page=CursorPage(1, after=empty.next_cursor)))
+    assert _ids(again) == [2]
+
+
+def test_a_next_page_link_from_a_backward_page_names_the_place_after_it(uow: Factory) -> None:
+    for name in ("b", "d", "f"):
+        register_user(uow(), attributes(name=name))
+    order = SortOrder.parse("name")
+    pages = follow(
+        list_users(uow(), UserQuery(order=order, page=CursorPage(1))),
+        lambda page: (
+            list_users(uow(), UserQuery(order=order, page=CursorPage(1, after=page.next_cursor)))
+            if page.next_cursor
+            else None
+        ),
+        at_most=3 + 2,
+    )
+    back = list_users(
+        uow(), UserQuery(order=order, page=CursorPage(1, before=pages[2].prev_cursor))
+    )
+    assert [u.name for u in back.users] == ["d"]
+    register_user(uow(), attributes(name="e"))  # after "d", before the cursor's "f"
+    forward = list_users(uow(), UserQuery(order=order, page=CursorPage(1, after=back.next_cursor)))
+    assert [u.name for u in forward.users] == ["e"]
+
+
+@pytest.mark.parametrize(
+    ("page", "parameter", "detail"),
+    [
+        (CursorPage(0), "page[size]", "page[size] must be between 1 and 100"),
+        (NumberPage(1, 101), "page[size]", "page[size] must be between 1 and 100"),
+        (NumberPage(0), "page[number]", "page[number] must be 1 or more"),
+        (
+            CursorPage(after="a", before="b"),
+            "page[before]",
+            "use page[after] or page[before], not both",
+        ),
+    ],
+)
+def test_a_query_outside_the_page_limits_names_its_parameter(
+    page: CursorPage | NumberPage, parameter: str, detail: str
+) -> None:
+    with pytest.raises(InvalidQueryError) as raised:
+        UserQuery(page=page)
+    assert (raised.value.parameter, raised.value.detail) == (parameter, detail)
+    assert UserQuery(page=NumberPage(1, 100)).page.size == 100  # the largest page is fine

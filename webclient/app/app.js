@@ -18,12 +18,15 @@
       $stateProvider
         .state('users', { abstract: true, url: '', template: '<ui-view></ui-view>' })
         .state('users.list', {
-          // page, sort and search live in the URL, so reload and "back" keep the place.
-          url: '/list?{page:int}&{sort:string}&{q:string}',
+          // Sort, search and the page's cursor live in the URL, so reload and "back" keep the
+          // place; `at` is how many users come before the page (for "11-20 of ...").
+          url: '/list?{sort:string}&{q:string}&{after:string}&{before:string}&{at:int}',
           params: {
-            page: { value: 1, squash: true, dynamic: true },
             sort: { value: 'name', squash: true, dynamic: true },
-            q: { value: '', squash: true, dynamic: true }
+            q: { value: '', squash: true, dynamic: true },
+            after: { value: '', squash: true, dynamic: true },
+            before: { value: '', squash: true, dynamic: true },
+            at: { value: 0, squash: true, dynamic: true }
           },
           templateUrl: 'assets/app/list.html',
           controller: 'UserListController',

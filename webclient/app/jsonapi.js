@@ -45,13 +45,19 @@
     return fromResource(document.data);
   }
 
-  /** A collection response -> {users, total, links}. */
+  /**
+   * A collection response -> {users, total, totalAtLeast, links}. `total` is null when the
+   * service only says the list holds at least `totalAtLeast` users (a filtered list stops
+   * counting at 10,000).
+   */
   function fromCollection(raw) {
     var document = parse(raw);
     if (!document || !angular.isArray(document.data)) { return document; }
+    var meta = document.meta || {};
     return {
       users: document.data.map(fromResource),
-      total: document.meta && angular.isNumber(document.meta.total) ? document.meta.total : null,
+      total: angular.isNumber(meta.total) ? meta.total : null,
+      totalAtLeast: angular.isNumber(meta.totalAtLeast) ? meta.totalAtLeast : null,
       links: document.links || {}
     };
   }

@@ -1,7 +1,9 @@
 /*
- * The list screen: one page of users (page[number] paging, so it can say "page x of y"),
- * sorting by column, a debounced search, and delete with an in-page confirmation.
- * What is shown only changes when a request succeeds: a failure leaves the last good page.
+ * The list screen: one page of users paged by cursor (the links' page[after] / page[before]),
+ * so the first and the last of a million users cost the same; First, Previous, Next, Last;
+ * "1-10 of 1,000,000". Sorting by column, a debounced search, and delete with an in-page
+ * confirmation. What is shown only changes when a request succeeds: a failure leaves the
+ * last good page.
  */
 (function (angular) {
   'use strict';
@@ -16,8 +18,17 @@
     return { field: field, descending: descending };
   }
 
-  UserListController.$inject = ['$state', 'User', 'jsonApi', 'toaster', 'session'];
-  function UserListController($state, User, jsonApi, toaster, session) {
+  /** The cursor a pagination link carries in `parameter` (page[after] or page[before]). */
+  function cursorOf(link, parameter) {
+    if (!angular.isString(link)) { return ''; }
+    return new URL(link, window.location.href).searchParams.get(parameter) || '';
+  }
+
+  var FIRST_PAGE = { after: '', before: '', at: 0 };
+  var UNKNOWN = -1;  // `at` when the page's place is not known (the last of "more than 10,000")
+
+  UserListController.$inject = ['$filter', '$state', 'User', 'jsonApi', 'toaster', 'session'];
+  function UserListController($filter, $state, User, jsonApi, toaster, session) {
     var vm = this;
     vm.canEdit = session.canEdit;  // a viewer sees no New, Edit or Delete
     var latest = 0;  // only the newest request may change the screen
@@ -31,8 +42,9 @@
     ];
     vm.users = [];
     vm.total = 0;
-    vm.pages = 0;
-    vm.page = 1;
+    vm.totalExact = true;
+    vm.at = 0;  // how many users come before the first one shown; null when unknown
+    vm.links = {};
     vm.sort = parseSort($state.params.sort);
     vm.search = $state.params.q || '';
     vm.loading = false;
@@ -51,12 +63,36 @@
 
     vm.sortBy = function (field) {
       var descending = vm.sort.field === field ? !vm.sort.descending : false;
-      go({ page: 1, sort: (descending ? '-' : '') + field });
+      go(angular.extend({}, FIRST_PAGE, { sort: (descending ? '-' : '') + field }));
     };
 
-    vm.searchChanged = function () { go({ page: 1, q: vm.search.trim() }); };
-    vm.previous = function () { if (vm.page > 1) { go({ page: vm.page - 1 }); } };
-    vm.next = function () { if (vm.page < vm.pages) { go({ page: vm.page + 1 }); } };
+    vm.searchChanged = function () { go(angular.extend({}, FIRST_PAGE, { q: vm.search.trim() })); };
+    vm.first = function () { if (vm.links.prev) { go(FIRST_PAGE); } };
+    vm.previous = function () {
+      if (!vm.links.prev) { return; }
+      var at = vm.at === null ? UNKNOWN : Math.max(0, vm.at - PAGE_SIZE);
+      go({ after: '', before: cursorOf(vm.links.prev, 'page[before]'), at: at });
+    };
+    vm.next = function () {
+      if (!vm.links.next) { return; }
+      var at = vm.at === null ? UNKNOWN : vm.at + vm.users.length;
+      go({ after: cursorOf(vm.links.next, 'page[after]'), before: '', at: at });
+    };
+    vm.last = function () {
+      if (vm.links.last && vm.links.next) {
+        go({ after: '', before: cursorOf(vm.links.last, 'page[before]'), at: UNKNOWN });
+      }
+    };
+
+    /** "1-10 of 1,000,000 users", "1-10 of more than 10,000 users". */
+    vm.status = function () {
+      var count = $filter('number')(vm.total);
+      var of = vm.totalExact ? count + (vm.total === 1 ? ' user' : ' users')
+        : 'more than ' + count + ' users';
+      if (vm.at === null) { return of; }  // a page counted from the end of an uncounted list
+      var number = $filter('number');
+      return number(vm.at + 1) + '-' + number(vm.at + vm.users.length) + ' of ' + of;
+    };
 
     vm.askDelete = function (user) { vm.confirming = user.id; };
     vm.cancelDelete = function () { vm.confirming = null; };
@@ -77,7 +113,7 @@
       })['finally'](function () { vm.deleting = false; });
     };
 
-    // ui-router calls this when only the dynamic parameters (page, sort, q) changed.
+    // ui-router calls this when only the dynamic parameters (sort, q, the cursor) changed.
     vm.uiOnParamsChanged = function () {
       var params = currentParams();
       if (!angular.equals(params, vm.shown)) { load(params); }
@@ -87,7 +123,13 @@
       // $state.params, not the injected $stateParams: that one is the snapshot taken when the
       // controller was created, and dynamic parameters change without a new controller.
       var params = $state.params;
-      return { page: params.page || 1, sort: params.sort || 'name', q: params.q || '' };
+      return {
+        sort: params.sort || 'name',
+        q: params.q || '',
+        after: params.after || '',
+        before: params.before || '',
+        at: angular.isNumber(params.at) ? params.at : 0
+      };
     }
 
     function go(change, options) {
@@ -97,24 +139,30 @@
     function load(params) {
       var ticket = ++latest;
       var sort = parseSort(params.sort);
-      var query = {
-        'page[number]': params.page,
-        'page[size]': PAGE_SIZE,
-        sort: (sort.descending ? '-' : '') + sort.field
-      };
+      var query = { 'page[size]': PAGE_SIZE, sort: (sort.descending ? '-' : '') + sort.field };
       if (params.q) { query['filter[search]'] = params.q; }
+      if (params.after) { query['page[after]'] = params.after; }
+      if (params.before) { query['page[before]'] = params.before; }
       vm.loading = true;
       User.page(query).$promise.then(function (result) {
         if (ticket !== latest) { return; }
-        var pages = Math.max(1, Math.ceil((result.total || 0) / PAGE_SIZE));
-        if (params.page > pages) {  // e.g. the last user of the last page was deleted
-          go({ page: pages }, { location: 'replace' });
+        if (!result.users.length && (params.after || params.before)) {
+          // e.g. the last user of the last page was deleted: start again from the first page
+          go(FIRST_PAGE, { location: 'replace' });
           return;
         }
+        var exact = result.total !== null;
+        var at = params.at >= 0 ? params.at : null;
+        if (!result.links.prev) {
+          at = 0;
+        } else if (!result.links.next && exact) {
+          at = result.total - result.users.length;
+        }
         vm.users = result.users;
-        vm.total = result.total || 0;
-        vm.pages = pages;
-        vm.page = params.page;
+        vm.total = exact ? result.total : (result.totalAtLeast || 0);
+        vm.totalExact = exact;
+        vm.at = at;
+        vm.links = result.links;
         vm.sort = sort;
         vm.shown = params;
         vm.loading = false;

@@ -1,7 +1,7 @@
 """Drop the counted name ranges (0005): offset pages are bounded by a window instead.
 
 Revision ID: 0007_drop_name_ranges
-Revises: 0005_name_buckets
+Revises: 0006_nfkc_name_keys
 Create Date: 2026-12-04
 
 Removes name_buckets, name_bucket_changes and the triggers that kept them; downgrading
@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 revision: str = "0007_drop_name_ranges"
-down_revision: str | Sequence[str] | None = "0005_name_buckets"
+down_revision: str | Sequence[str] | None = "0006_nfkc_name_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

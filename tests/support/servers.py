@@ -1,6 +1,7 @@
-"""Throwaway servers for the reliability scripts and tests: `users-service serve` as a real
-process, a throwaway database on the shared PostgreSQL server, and a private PostgreSQL
-cluster that a fault test may stop and start without touching anyone else's.
+"""Throwaway servers for the tests and the benchmark (bench/ imports them from here):
+`users-service serve` as a real process, a throwaway database on the shared PostgreSQL
+server, and a private PostgreSQL cluster that a fault test may stop and start without
+touching anyone else's.
 
 Everything listens on 127.0.0.1 only; every wait is bounded.
 """
