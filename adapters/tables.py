@@ -175,3 +175,6 @@ user_counts = Table(
     Column("total", BigInteger, nullable=False),
     **TABLE_OPTIONS,
 )
+
+# The account tables join `metadata` here, so that whoever reads it sees the whole schema.
+from adapters import account_tables  # noqa: E402, F401

@@ -20,8 +20,8 @@ import sys
 import uuid
 from pathlib import Path
 
-from bench.run import BIN, server, wrk
-from tests.support.servers import free_port
+from bench.run import BIN, TOKEN_VARIABLE, server, wrk
+from tests.support.servers import admin_token, free_port
 
 SCENARIOS = ("ceiling", "get", "page", "offset", "post", "patch")
 
@@ -63,6 +63,7 @@ def measure(url: str, scenario: str, users: int, duration: float) -> str:
             "patch": ["patch", str(users // 2), str(users * 3 // 4)],
         }[scenario]
     log = Path(os.devnull)
+    os.environ.setdefault(TOKEN_VARIABLE, admin_token(url))  # wrk sends it (bench/load.lua)
     with server(["taskset", "-c", "1", *command, "--port", str(port)], ready, log) as process:
         # Warmed up by reads: a POST or PATCH warm-up would use the names and versions
         # the measured run is about to.

@@ -56,6 +56,9 @@ def fuzz(backend: str, max_examples: int, seed: int) -> tuple[int, int, str]:
                     "--no-color",
                     "--request-timeout",
                     "30",
+                    # Signed in as an admin: signed out, every operation is a 401.
+                    "--header",
+                    f"Authorization: Bearer {server.token}",
                 ],
                 capture_output=True,
                 text=True,

@@ -12,6 +12,14 @@ end
 
 local kind, low, high, extra, counter
 local json = "application/vnd.api+json"
+-- The service wants credentials: the API token bench.run made, sent with every request.
+local token = os.getenv("USERS_SERVICE_TOKEN")
+
+local function signed(headers)
+  headers = headers or {}
+  if token then headers["Authorization"] = "Bearer " .. token end
+  return headers
+end
 
 function init(args)
   kind, low, high, extra = args[1], tonumber(args[2]), tonumber(args[3]), args[4]
@@ -22,33 +30,33 @@ end
 
 function request()
   if kind == "get" then
-    return wrk.format("GET", "/api/v1/users/" .. math.random(low, high), {["Accept"] = json})
+    return wrk.format("GET", "/api/v1/users/" .. math.random(low, high), signed({["Accept"] = json}))
   elseif kind == "ceiling" then
     return wrk.format("GET", "/users/" .. math.random(low, high))
   elseif kind == "not_modified" then
     local id = math.random(low, high)
     return wrk.format("GET", "/api/v1/users/" .. id,
-      {["Accept"] = json, ["If-None-Match"] = '"' .. id .. '-1"'})
+      signed({["Accept"] = json, ["If-None-Match"] = '"' .. id .. '-1"'}))
   elseif kind == "path" then
-    return wrk.format("GET", extra, {["Accept"] = json})
+    return wrk.format("GET", extra, signed({["Accept"] = json}))
   elseif kind == "post" then
     counter = counter + 1
     local body = string.format(
       '{"data":{"type":"users","attributes":{"name":"Bench %s %d",' ..
       '"address":"%d Load Street, Testville","age":%d,"profession":"Load Tester",' ..
       '"website":"https://bench%d.example"}}}', extra, counter, counter, counter % 90, counter)
-    return wrk.format("POST", "/api/v1/users", {["Content-Type"] = json}, body)
+    return wrk.format("POST", "/api/v1/users", signed({["Content-Type"] = json}), body)
   elseif kind == "patch" then
     local id = counter
     counter = counter + 1
     local body = '{"data":{"type":"users","id":"' .. id .. '","attributes":{"age":' ..
       (id % 100) .. '}}}'
     return wrk.format("PATCH", "/api/v1/users/" .. id,
-      {["Content-Type"] = json, ["If-Match"] = '"' .. id .. '-1"'}, body)
+      signed({["Content-Type"] = json, ["If-Match"] = '"' .. id .. '-1"'}), body)
   elseif kind == "delete" then
     local id = counter
     counter = counter + 1
-    return wrk.format("DELETE", "/api/v1/users/" .. id)
+    return wrk.format("DELETE", "/api/v1/users/" .. id, signed())
   end
 end
 

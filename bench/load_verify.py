@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--base-url", help="load a running service instead (127.0.0.1 only)")
     parser.add_argument("--json", type=Path, help="also write the reports to this file")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("USERS_SERVICE_TOKEN"),
+        help="API token for --base-url (default: $USERS_SERVICE_TOKEN)",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.clients <= 512 or not 0 < args.duration <= 3600:
         parser.error("clients must be 1..512 and duration 0..3600 s")
@@ -70,7 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.base_url:
         if not args.base_url.startswith(("http://127.0.0.1", "http://localhost")):
             parser.error("only a service on 127.0.0.1 may be loaded")
-        report = asyncio.run(run_load(args.base_url, args.clients, args.duration, args.seed))
+        if not args.token:
+            parser.error("--base-url needs --token (an editor's or admin's API token)")
+        report = asyncio.run(
+            run_load(args.base_url, args.clients, args.duration, args.seed, args.token)
+        )
         reports.append({"base_url": args.base_url, **report})
     else:
         backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)

@@ -42,7 +42,7 @@ import psycopg2
 from bench import mariadb as bench_mariadb
 from bench.data import EVERY_USER_TERM, FILTER_PROFESSION, ONE_IN_EIGHT_TERM, RARE_TERM
 from bench.seed import seed
-from tests.support.servers import free_port
+from tests.support.servers import admin_token, free_port
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -194,8 +194,13 @@ def wrk(
     return Result(name, lines[-1], expected)
 
 
+#: Where the API token the runs send is handed to wrk (bench/load.lua) and to api().
+TOKEN_VARIABLE = "USERS_SERVICE_TOKEN"
+
+
 def api(port: int, path: str) -> dict[str, Any]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Accept": JSONAPI})
+    headers = {"Accept": JSONAPI, "Authorization": f"Bearer {os.environ[TOKEN_VARIABLE]}"}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
     with urllib.request.urlopen(request, timeout=60) as response:
         document: dict[str, Any] = json.load(response)
         return document
@@ -374,6 +379,8 @@ def run_backend(
     started = time.perf_counter()
     counts = seed(db.url, users)
     print(f"{backend}: seeded {users:,} users in {time.perf_counter() - started:.1f} s", flush=True)
+    # Every scenario runs with an admin's API token (the service has no anonymous access).
+    os.environ[TOKEN_VARIABLE] = admin_token(db.url)
 
     # Both servers run side by side (the idle one costs nothing) and the calibration is
     # measured right before each scenario: each ratio compares two runs seconds apart, so

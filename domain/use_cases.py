@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from domain.accounts import OPERATOR, Actor
 from domain.cursors import Key, decode_cursor, encode_cursor, end_cursor, including
 from domain.errors import InvalidQueryError, StaleVersionError
 from domain.model import User
+from domain.policy import Permission, require
 from domain.ports import UnitOfWork, UserRepository
 from domain.queries import (
     COUNT_BOUND,
@@ -20,16 +22,23 @@ from domain.queries import (
 )
 from domain.validation import validate_changes, validate_new_user
 
+# Every use case takes the actor it acts for (keyword `actor`): the HTTP layer passes the
+# request's; the command line and in-process callers act as the OPERATOR.
 
-def register_user(uow: UnitOfWork, attributes: Mapping[str, object]) -> User:
-    """Raises UserValidationError, DuplicateNameError."""
+
+def register_user(
+    uow: UnitOfWork, attributes: Mapping[str, object], *, actor: Actor = OPERATOR
+) -> User:
+    """Raises ForbiddenError, UserValidationError, DuplicateNameError."""
+    require(actor, Permission.CHANGE_USERS)
     new_user = validate_new_user(attributes)
     with uow:
         return uow.commit_write(lambda: uow.users.add(new_user))
 
 
-def get_user(uow: UnitOfWork, user_id: int) -> User:
-    """Raises UserNotFoundError."""
+def get_user(uow: UnitOfWork, user_id: int, *, actor: Actor = OPERATOR) -> User:
+    """Raises ForbiddenError, UserNotFoundError."""
+    require(actor, Permission.READ_USERS)
     with uow:
         return uow.users.get(user_id)
 
@@ -39,9 +48,12 @@ def change_user(
     user_id: int,
     attributes: Mapping[str, object],
     expected_version: int | None = None,
+    *,
+    actor: Actor = OPERATOR,
 ) -> User:
-    """Changes the given attributes only. Raises UserValidationError, UserNotFoundError,
-    StaleVersionError, DuplicateNameError."""
+    """Changes the given attributes only. Raises ForbiddenError, UserValidationError,
+    UserNotFoundError, StaleVersionError, DuplicateNameError."""
+    require(actor, Permission.CHANGE_USERS)
     changes = validate_changes(attributes)
     with uow:
         if not changes:
@@ -52,15 +64,24 @@ def change_user(
         return uow.commit_write(lambda: uow.users.change(user_id, changes, expected_version))
 
 
-def remove_user(uow: UnitOfWork, user_id: int, expected_version: int | None = None) -> None:
-    """Raises UserNotFoundError, StaleVersionError."""
+def remove_user(
+    uow: UnitOfWork,
+    user_id: int,
+    expected_version: int | None = None,
+    *,
+    actor: Actor = OPERATOR,
+) -> None:
+    """Raises ForbiddenError, UserNotFoundError, StaleVersionError."""
+    require(actor, Permission.CHANGE_USERS)
     with uow:
         uow.commit_write(lambda: uow.users.remove(user_id, expected_version))
 
 
-def list_users(uow: UnitOfWork, query: UserQuery) -> UserPage:
-    """Raises InvalidCursorError for a cursor this service did not issue for this order, and
-    InvalidQueryError for a numbered page beyond PAGE_WINDOW users from either end."""
+def list_users(uow: UnitOfWork, query: UserQuery, *, actor: Actor = OPERATOR) -> UserPage:
+    """Raises ForbiddenError; InvalidCursorError for a cursor this service did not issue for
+    this order, and InvalidQueryError for a numbered page beyond PAGE_WINDOW users from either
+    end."""
+    require(actor, Permission.READ_USERS)
     # The unfiltered total is exact (storage keeps it cheaply); a filter's stops at the bound.
     bound = None if query.filter.is_empty else COUNT_BOUND
     with uow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from starlette.applications import Starlette
@@ -10,11 +11,18 @@ from adapters.counts import recount as recount_users
 from adapters.database_url import normalize_database_url
 from adapters.engine import ANSWER_BOUND_S, storage_errors
 from adapters.memory import in_memory_uow_factory
+from adapters.memory_accounts import in_memory_accounts_factory
+from adapters.passwords import credentials as password_credentials
 from adapters.schema import upgrade_to_head
 from adapters.sql import check_database, create_engine_for
+from adapters.sql_accounts import sql_accounts_factory
 from adapters.unit_of_work import sql_uow_factory
+from domain.account_ports import AccountsUnitOfWork, Credentials
+from domain.accounts import Actor
+from entrypoints.audit import audit
 from entrypoints.config import Settings
 from entrypoints.http.app import ENDPOINT_THREADS, create_app, runner_giving_up_after
+from entrypoints.http.auth import Security
 from entrypoints.http.resources import UnitOfWorkFactory
 
 
@@ -39,6 +47,19 @@ def recount(database_url: str) -> None:
         engine.dispose()
 
 
+AccountsFactory = Callable[[], AccountsUnitOfWork]
+
+
+def account_storage(
+    database_url: str, audit: Callable[[str, str, Actor], None]
+) -> tuple[AccountsFactory, Credentials, Callable[[], None]]:
+    """The account storage of `database_url` (schema at head), the password services, and
+    what closes the storage."""
+    engine = create_engine_for(normalize_database_url(database_url), pool_size=1)
+    factory = cast(AccountsFactory, sql_accounts_factory(engine))
+    return factory, password_credentials(audit), engine.dispose
+
+
 def build_app(settings: Settings) -> Starlette:
     """The service over the SQL adapter for `settings.database_url` (schema already at head)."""
     # One connection per endpoint thread, kept open (the default 10 + 10 overflow closed and
@@ -55,9 +76,11 @@ def build_app(settings: Settings) -> Starlette:
     # cast: the adapters' `users` is their concrete repository, which mypy does not accept
     # for the protocol's mutable `users: UserRepository` attribute.
     uow_factory = cast(UnitOfWorkFactory, sql_uow_factory(engine))
+    accounts = cast(AccountsFactory, sql_accounts_factory(engine))
     return create_app(
         uow_factory,
         readiness,
+        security=Security(accounts, password_credentials(audit)),
         cors_origins=settings.cors_origins,
         allowed_hosts=settings.allowed_hosts,
         # A hung database: a 503 in bounded time, not a request stuck for ever.
@@ -68,8 +91,24 @@ def build_app(settings: Settings) -> Starlette:
 def build_memory_app(settings: Settings | None = None) -> Starlette:
     """The service over the in-memory adapter (tests, demos): nothing survives the process."""
     settings = settings or Settings()
+    accounts = cast(AccountsFactory, in_memory_accounts_factory())
     return create_app(
         cast(UnitOfWorkFactory, in_memory_uow_factory()),
+        security=Security(accounts, password_credentials(audit)),
         cors_origins=settings.cors_origins,
         allowed_hosts=settings.allowed_hosts,
     )
+
+
+def first_run_code(database_url: str) -> str | None:
+    """While the database has no enabled administrator, a new one-time code to create one
+    (valid for an hour); else None. The schema must be at head."""
+    from datetime import UTC, datetime
+
+    from domain.account_use_cases import issue_setup_code
+
+    accounts, credentials, close = account_storage(database_url, audit)
+    try:
+        return issue_setup_code(accounts(), credentials, datetime.now(UTC))
+    finally:
+        close()

@@ -1,4 +1,4 @@
-"""The `users-service` command: `serve`, `migrate` and `recount`."""
+"""The `users-service` command: `serve`, `migrate`, `recount`, `accounts` and `tokens`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
+from entrypoints.cli_accounts import add_account_commands, print_first_run_link, run_account_command
 from entrypoints.config import (
     ALLOWED_HOSTS_VARIABLE,
     ANY_HOST,
@@ -96,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
         f"${CORS_ORIGINS_VARIABLE}, else CORS off)",
     )
     serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="ADDRESS",
+        help="believe X-Forwarded-For and X-Forwarded-Proto from this reverse proxy "
+        "(repeatable; default: $TRUSTED_PROXIES, else none)",
+    )
+    serve.add_argument(
         "--allowed-host",
         action="append",
         metavar="HOST",
@@ -123,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     _database_flag(recount)
+    add_account_commands(commands, _database_flag)
     return parser
 
 
@@ -221,6 +230,7 @@ def _serve(settings: Settings) -> int:
             settings.host,
             ALLOWED_HOSTS_VARIABLE,
         )
+    print_first_run_link(settings)
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -232,7 +242,9 @@ def _serve(settings: Settings) -> int:
         "log_config": log_config(settings.log_level),
         "log_level": settings.log_level,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
-        "proxy_headers": False,
+        # Only a proxy the operator names may say who the client is and that it used HTTPS.
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies) or None,
         # No "server: uvicorn" on every response: it names the software to a scanner and
         # costs a header per response.
         "server_header": False,
@@ -262,6 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             workers=args.workers,
+            trusted_proxies=args.trusted_proxy,
         )
     else:
         settings = Settings.load(os.environ, database_url=args.database_url)
@@ -270,6 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings)
     if args.command == "recount":
         return _recount(settings)
+    if args.command in ("accounts", "tokens"):
+        return run_account_command(args, settings, _migrate)
     return _migrate(settings)
 
 

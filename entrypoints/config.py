@@ -20,6 +20,7 @@ LOG_LEVELS: Final = ("critical", "error", "warning", "info", "debug")
 DATABASE_URL_VARIABLE: Final = "DATABASE_URL"
 CORS_ORIGINS_VARIABLE: Final = "CORS_ORIGINS"
 LOG_LEVEL_VARIABLE: Final = "LOG_LEVEL"
+TRUSTED_PROXIES_VARIABLE: Final = "TRUSTED_PROXIES"
 ALLOWED_HOSTS_VARIABLE: Final = "ALLOWED_HOSTS"
 #: In an allowed-hosts list: every host.
 ANY_HOST: Final = "*"
@@ -58,6 +59,9 @@ class Settings:
     workers: int = 1
     cors_origins: tuple[str, ...] = field(default=(), converter=_origins)
     log_level: str = "info"
+    #: Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed (the client's
+    #: address for the sign-in limits, HTTPS for the cookie's Secure flag).
+    trusted_proxies: tuple[str, ...] = field(default=(), converter=_origins)
     #: Host header values answered (hosts.py); `*` any. Default: from `host` and `port`.
     allowed_hosts: tuple[str, ...] = field(converter=_origins)
 
@@ -77,6 +81,7 @@ class Settings:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         workers: int = 1,
+        trusted_proxies: Sequence[str] | None = None,
     ) -> Settings:
         """Flags win over the environment, which wins over the defaults."""
         return cls(
@@ -88,6 +93,9 @@ class Settings:
                 cors_origins if cors_origins else environ.get(CORS_ORIGINS_VARIABLE, "").split(",")
             ),
             log_level=(log_level or environ.get(LOG_LEVEL_VARIABLE) or "info").lower(),
+            trusted_proxies=tuple(
+                trusted_proxies or environ.get(TRUSTED_PROXIES_VARIABLE, "").split(",")
+            ),
             allowed_hosts=tuple(
                 allowed_hosts
                 or _origins(environ.get(ALLOWED_HOSTS_VARIABLE, "").split(","))
@@ -101,5 +109,6 @@ class Settings:
             DATABASE_URL_VARIABLE: self.database_url,
             CORS_ORIGINS_VARIABLE: ",".join(self.cors_origins),
             LOG_LEVEL_VARIABLE: self.log_level,
+            TRUSTED_PROXIES_VARIABLE: ",".join(self.trusted_proxies),
             ALLOWED_HOSTS_VARIABLE: ",".join(self.allowed_hosts),
         }

@@ -6,7 +6,8 @@ from sqlalchemy import Engine, text
 
 
 def empty_database(engine: Engine) -> None:
-    """Every user and search key gone, ids restarted, the sharded count rows back at zero."""
+    """Every user and search key gone, ids restarted, the sharded count rows back at zero;
+    no account."""
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("TRUNCATE users, user_search_keys RESTART IDENTITY"))
@@ -19,3 +20,5 @@ def empty_database(engine: Engine) -> None:
             connection.execute(text("DELETE FROM user_search_keys"))
             connection.execute(text("DELETE FROM sqlite_sequence WHERE name = 'users'"))
         connection.execute(text("UPDATE user_counts SET total = 0"))
+        for table in ("setup_codes", "sign_in_failures", "sessions", "api_tokens", "accounts"):
+            connection.execute(text(f"DELETE FROM {table}"))

@@ -20,11 +20,14 @@ from starlette.routing import BaseRoute, Route
 
 from domain.errors import StorageUnavailableError
 from entrypoints.config import ANY_HOST
+from entrypoints.http.account_routes import account_routes
+from entrypoints.http.auth import Authenticator, Security
+from entrypoints.http.auth_errors import auth_exception_handlers
 from entrypoints.http.errors import exception_handlers
 from entrypoints.http.hosts import AllowedHostsMiddleware
 from entrypoints.http.ids import CONVERTOR_NAME
 from entrypoints.http.middleware import BodyLimitMiddleware, ServiceMiddleware
-from entrypoints.http.openapi import openapi_bytes
+from entrypoints.http.openapi_security import secured_openapi_bytes
 from entrypoints.http.resources import (
     UnitOfWorkFactory,
     UserResources,
@@ -75,7 +78,7 @@ def _inline(endpoint: Endpoint) -> AsyncEndpoint:
 
 
 def _openapi_endpoint() -> Endpoint:
-    content = openapi_bytes()
+    content = secured_openapi_bytes()
 
     def openapi(request: Request) -> Response:
         return Response(content, media_type="application/json")
@@ -85,12 +88,15 @@ def _openapi_endpoint() -> Endpoint:
 
 def api_routes(
     uow_factory: UnitOfWorkFactory,
-    readiness: Callable[[], None] | None = None,
-    run: Runner = run_in_threadpool,
+    readiness: Callable[[], None] | None,
+    run: Runner,
+    auth: Authenticator,
 ) -> list[BaseRoute]:
     users = UserResources(uow_factory)
-    collection, item = _run_with(run, users.collection), _run_with(run, users.item)
+    collection = auth.guard(_run_with(run, users.collection))
+    item = auth.guard(_run_with(run, users.item))
     return [
+        *account_routes(auth),
         Route("/api/v1/users", collection, methods=COLLECTION_METHODS),
         Route("/api/v1/users.json", collection, methods=COLLECTION_METHODS),
         Route(f"/api/v1/users/{{user_id:{CONVERTOR_NAME}}}", item, methods=ITEM_METHODS),
@@ -132,6 +138,7 @@ def create_app(
     uow_factory: UnitOfWorkFactory,
     readiness: Callable[[], None] | None = None,
     *,
+    security: Security,
     cors_origins: Sequence[str] = (),
     allowed_hosts: Sequence[str] | None = None,
     run: Runner = run_in_threadpool,
@@ -142,7 +149,7 @@ def create_app(
     CORS stays off unless `cors_origins` names the origins allowed to call the API. With
     `allowed_hosts`, a request for another host (Host header) gets a 400 (hosts.py); None or
     `*` among them answers any host. `run` runs the endpoints that reach storage (Starlette's
-    thread pool unless told otherwise).
+    thread pool unless told otherwise). `security` says who is signed in (auth.py).
     """
     # One layer for the headers, the log and the body limit; with CORS, the body limit stays
     # inside CORS so that a refused body still carries the CORS headers.
@@ -155,15 +162,24 @@ def create_app(
                 CORSMiddleware,
                 allow_origins=list(cors_origins),
                 allow_methods=["GET", "POST", "PATCH", "DELETE"],
-                allow_headers=["Accept", "Content-Type", "If-Match", "If-None-Match"],
+                allow_headers=[
+                    "Accept",
+                    "Authorization",
+                    "Content-Type",
+                    "If-Match",
+                    "If-None-Match",
+                ],
                 expose_headers=["ETag", "Location", "Retry-After"],
                 max_age=600,
             )
         )
         middleware.append(Middleware(BodyLimitMiddleware))
     return Starlette(
-        routes=[*api_routes(uow_factory, readiness, run), *webclient_routes()],
+        routes=[
+            *api_routes(uow_factory, readiness, run, Authenticator(security)),
+            *webclient_routes(),
+        ],
         middleware=middleware,
-        exception_handlers=exception_handlers(),
+        exception_handlers={**exception_handlers(), **auth_exception_handlers()},
         lifespan=_lifespan,
     )

@@ -1,4 +1,5 @@
-"""The `{user_id:user_id}` path convertor every route naming a user uses.
+"""The `{user_id:user_id}` path convertor every route naming a user uses (and `{...:row_id}`,
+the same bound, on the routes naming an account or an API token).
 
 Starlette's `int` convertor matches any run of digits and calls int() on it: past 4,300
 digits Python refuses the conversion (ValueError, a 500 on every such request). Ids are
@@ -15,6 +16,8 @@ from starlette.convertors import Convertor, register_url_convertor
 #: The most digits an id has: 2**63 - 1, the largest stored id, has 19.
 ID_DIGITS_MAX: Final = 19
 CONVERTOR_NAME: Final = "user_id"
+#: Accounts and API tokens have 64-bit ids too (account_routes.py).
+ROW_ID_CONVERTOR_NAME: Final = "row_id"
 
 
 class UserIdConvertor(Convertor[int]):
@@ -30,3 +33,4 @@ class UserIdConvertor(Convertor[int]):
 
 
 register_url_convertor(CONVERTOR_NAME, UserIdConvertor())
+register_url_convertor(ROW_ID_CONVERTOR_NAME, UserIdConvertor())

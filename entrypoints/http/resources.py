@@ -17,6 +17,7 @@ from domain.errors import UserNotFoundError
 from domain.ports import UnitOfWork
 from domain.queries import CursorPage, NumberPage, UserPage
 from domain.use_cases import change_user, get_user, list_users, register_user, remove_user
+from entrypoints.http.auth import actor_of
 from entrypoints.http.etag import etag_for, matching_versions, none_match
 from entrypoints.http.jsonapi import (
     JSONAPI_MEDIA_TYPE,
@@ -135,7 +136,7 @@ class UserResources:
 
     def _list(self, request: Request) -> Response:
         listing = parse_list_query(request.query_params.multi_items())
-        page = list_users(self._uow(), listing.query)
+        page = list_users(self._uow(), listing.query, actor=actor_of(request))
         base = origin(request.scope)
         document = collection_document(
             page.users,
@@ -150,7 +151,7 @@ class UserResources:
     def _show(self, request: Request) -> Response:
         user_id = _user_id(request)
         fields = _item_fields(request)
-        user = get_user(self._uow(), user_id)
+        user = get_user(self._uow(), user_id, actor=actor_of(request))
         etag = etag_for(user)
         if none_match(request.headers.get("if-none-match"), user):
             return Response(status_code=304, headers={"ETag": etag})
@@ -160,7 +161,7 @@ class UserResources:
     def _create(self, request: Request) -> Response:
         fields = _item_fields(request)
         attributes = read_new_user(_request_body(request))
-        user = register_user(self._uow(), attributes)
+        user = register_user(self._uow(), attributes, actor=actor_of(request))
         base = origin(request.scope)
         return _document(
             json_bytes(resource_document(user, fields, base)),
@@ -176,7 +177,7 @@ class UserResources:
         if versions is None or len(versions) == 1:
             return None if versions is None else next(iter(versions))
         if versions:
-            current = get_user(self._uow(), user_id).version
+            current = get_user(self._uow(), user_id, actor=actor_of(request)).version
             if current in versions:
                 return current
         return _NO_VERSION
@@ -186,14 +187,15 @@ class UserResources:
         fields = _item_fields(request)
         changes = read_changes(_request_body(request), user_id)
         expected = self._expected_version(request, user_id)
-        user = change_user(self._uow(), user_id, changes, expected)
+        user = change_user(self._uow(), user_id, changes, expected, actor=actor_of(request))
         document = resource_document(user, fields, origin(request.scope))
         return _document(json_bytes(document), headers={"ETag": etag_for(user)})
 
     def _remove(self, request: Request) -> Response:
         user_id = _user_id(request)
         _item_fields(request)
-        remove_user(self._uow(), user_id, self._expected_version(request, user_id))
+        expected = self._expected_version(request, user_id)
+        remove_user(self._uow(), user_id, expected, actor=actor_of(request))
         return Response(status_code=204)
 
 

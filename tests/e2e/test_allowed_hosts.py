@@ -7,21 +7,30 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.test_serve import Server
+from tests.e2e.test_serve import Server, admin_token
 
 
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'users.db'}"
 
 
-def started(tmp_path: Path, *extra: str) -> Server:
-    server = Server(sqlite_url(tmp_path), tmp_path, *extra)
+class SignedInServer(Server):
+    """A served database with an admin's API token (the API answers no one signed out)."""
+
+    def __init__(self, database_url: str, cwd: Path, *extra: str) -> None:
+        self.token = admin_token(database_url)
+        super().__init__(database_url, cwd, *extra)
+
+
+def started(tmp_path: Path, *extra: str) -> SignedInServer:
+    server = SignedInServer(sqlite_url(tmp_path), tmp_path, *extra)
     server.wait_until_healthy()
     return server
 
 
-def get(server: Server, host: str) -> httpx.Response:
-    return httpx.get(f"{server.base}/api/v1/users", headers={"Host": host}, timeout=5)
+def get(server: SignedInServer, host: str) -> httpx.Response:
+    headers = {"Host": host, "Authorization": f"Bearer {server.token}"}
+    return httpx.get(f"{server.base}/api/v1/users", headers=headers, timeout=5)
 
 
 def test_bound_to_loopback_only_the_loopback_names_are_answered(tmp_path: Path) -> None:

@@ -21,6 +21,28 @@ from tests.support.users import new_user_document
 
 COMMAND = str(Path(sys.executable).with_name("users-service"))
 JSONAPI = "application/vnd.api+json"
+PASSWORD = "tangerine-orbit-lantern"
+
+
+def admin_token(database_url: str) -> str:
+    """An admin account and an API token for it, made with the command line."""
+    flags = ["--database-url", database_url]
+    subprocess.run(
+        [COMMAND, "accounts", "create", "root", "--role", "admin", "--password-stdin", *flags],
+        input=PASSWORD,
+        text=True,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    made = subprocess.run(
+        [COMMAND, "tokens", "create", "root", "--name", "e2e", *flags],
+        text=True,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return made.stdout.strip()
 
 
 class Server:
@@ -72,10 +94,12 @@ def serve(tmp_path: Path) -> Iterator[type[Server]]:
             server.process.communicate()
 
 
-def full_cycle(base: str) -> None:
+def full_cycle(base: str, token: str) -> None:
     name = f"Ada {uuid.uuid4().hex[:8]}"
     document = new_user_document(name=name)
-    with httpx.Client(base_url=base, headers={"Accept": JSONAPI}, timeout=10) as client:
+    headers = {"Accept": JSONAPI, "Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
+        assert httpx.get(f"{base}/api/v1/users").status_code == 401
         created = client.post("/api/v1/users", json=document, headers={"Content-Type": JSONAPI})
         assert created.status_code == 201, created.text
         location = created.headers["location"]
@@ -107,8 +131,9 @@ def stop_cleanly(server: Server) -> str:
 def test_serve_on_sqlite_does_the_full_cycle_and_stops_cleanly_on_sigterm(
     serve: type[Server], tmp_path: Path
 ) -> None:
-    server = serve(f"sqlite:///{tmp_path / 'e2e.db'}")
-    full_cycle(server.base)
+    url = f"sqlite:///{tmp_path / 'e2e.db'}"
+    server = serve(url)
+    full_cycle(server.base, admin_token(url))
     output = stop_cleanly(server)
     assert 'users_service.access method=POST path="/api/v1/users" status=201' in output
     assert "uvicorn.access" not in output
@@ -119,7 +144,7 @@ def test_serve_on_postgresql_does_the_full_cycle_and_stops_cleanly(
     serve: type[Server], postgres_url: str
 ) -> None:
     server = serve(postgres_url.replace("postgresql://", "postgres://", 1))
-    full_cycle(server.base)
+    full_cycle(server.base, admin_token(postgres_url))
     stop_cleanly(server)
 
 
@@ -127,16 +152,18 @@ def test_serve_on_postgresql_does_the_full_cycle_and_stops_cleanly(
 def test_serve_on_mariadb_does_the_full_cycle_and_stops_cleanly(
     serve: type[Server], mariadb_url: str
 ) -> None:
-    server = serve(mariadb_url.replace("mysql://", "mariadb://", 1))
-    full_cycle(server.base)
+    url = mariadb_url.replace("mysql://", "mariadb://", 1)
+    server = serve(url)
+    full_cycle(server.base, admin_token(url))
     stop_cleanly(server)
 
 
 def test_serve_with_two_workers_answers_and_stops_cleanly(
     serve: type[Server], tmp_path: Path
 ) -> None:
-    server = serve(f"sqlite:///{tmp_path / 'workers.db'}", "--workers", "2")
-    full_cycle(server.base)
+    url = f"sqlite:///{tmp_path / 'workers.db'}"
+    server = serve(url, "--workers", "2")
+    full_cycle(server.base, admin_token(url))
     stop_cleanly(server)
 
 
@@ -248,14 +275,65 @@ def test_recount_counts_users_written_outside_the_service(tmp_path: Path) -> Non
         [COMMAND, "recount", "--database-url", url], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+    token = admin_token(url)
     server = Server(url, tmp_path)
     try:
         server.wait_until_healthy()
         page = httpx.get(
             f"{server.base}/api/v1/users?sort=name&page[number]=2&page[size]=2",
-            headers={"Accept": JSONAPI},
+            headers={"Accept": JSONAPI, "Authorization": f"Bearer {token}"},
         ).json()
     finally:
         server.stop()
     assert page["meta"]["total"] == 3
     assert [user["attributes"]["name"] for user in page["data"]] == ["Cy"]
+
+
+def test_serve_without_an_administrator_prints_a_one_time_link_that_creates_one(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'first.db'}"
+    server = Server(url, tmp_path)
+    try:
+        assert server.process.stdout is not None
+        line = server.process.stdout.readline()
+        while "No administrator yet" not in line:
+            assert line, "serve ended without printing the link"
+            line = server.process.stdout.readline()
+        link = server.process.stdout.readline().strip()
+        server.wait_until_healthy()
+        assert link.startswith(f"http://127.0.0.1:{server.port}/#!/setup?code=")
+        code = link.rsplit("=", 1)[1]
+        sign_in = {"username": "root", "password": PASSWORD, "setup_code": code}
+        document = {"data": {"type": "sessions", "attributes": sign_in}}
+        with httpx.Client(base_url=server.base, timeout=10) as client:
+            made = client.post("/api/v1/session", json=document)
+            assert made.status_code == 201, made.text
+            assert client.get("/api/v1/accounts").json()["data"][0]["attributes"]["role"] == "admin"
+            again = httpx.post(f"{server.base}/api/v1/session", json=document)
+            assert again.status_code == 403
+    finally:
+        output = stop_cleanly(server)
+    assert code not in output  # printed once, never logged
+    restarted = Server(url, tmp_path)
+    restarted.wait_until_healthy()
+    assert "No administrator yet" not in stop_cleanly(restarted)
+
+
+def test_behind_a_trusted_proxy_https_makes_the_cookie_secure(
+    serve: type[Server], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'proxy.db'}"
+    admin_token(url)
+    document = {
+        "data": {"type": "sessions", "attributes": {"username": "root", "password": PASSWORD}}
+    }
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    trusting = serve(url, "--trusted-proxy", "127.0.0.1")
+    made = httpx.post(f"{trusting.base}/api/v1/session", json=document, headers=forwarded)
+    assert made.status_code == 201 and "Secure" in made.headers["set-cookie"]
+    assert 'address="203.0.113.9"' in stop_cleanly(trusting)
+    plain = serve(url)
+    made = httpx.post(f"{plain.base}/api/v1/session", json=document, headers=forwarded)
+    assert made.status_code == 201 and "Secure" not in made.headers["set-cookie"]
+    assert 'address="127.0.0.1"' in stop_cleanly(plain)

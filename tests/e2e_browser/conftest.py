@@ -16,9 +16,11 @@ import pytest
 from tests.e2e_browser.harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    MEDIA_TYPE,
     Api,
     chromium_missing_message,
     running_service,
+    sign_in_document,
 )
 from tests.support.services import unavailable
 
@@ -97,9 +99,19 @@ def recorder() -> Recorder:
 def context(
     browser: Any, service: str, api: Api, recorder: Recorder, request: pytest.FixtureRequest
 ) -> Iterator[Any]:
-    """A fresh browser context; every page opened in it is watched."""
+    """A fresh browser context, signed in as the admin (as `@pytest.mark.signed_in_as(name)`
+    says, or signed out with `signed_in_as(None)`); every page opened in it is watched."""
     created = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=service)
     created.set_default_timeout(10_000)
+    marker = request.node.get_closest_marker("signed_in_as")
+    account = marker.args[0] if marker else "admin"
+    if account is not None:
+        signed_in = created.request.post(
+            service + "api/v1/session",
+            data=sign_in_document(account),
+            headers={"Content-Type": MEDIA_TYPE, "Accept": MEDIA_TYPE},
+        )
+        assert signed_in.status == 201, signed_in.text()
     created.on("request", lambda sent: recorder.requests.append(sent.url))
 
     def watch(page: Any) -> None:

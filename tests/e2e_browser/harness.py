@@ -29,6 +29,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 MEDIA_TYPE = "application/vnd.api+json"
+#: The accounts running_service makes (with the command line) before it serves.
+PASSWORD = "tangerine-orbit-lantern"
+ACCOUNTS = {"admin": "admin", "viewer": "viewer"}
 
 
 def _command() -> list[str]:
@@ -46,8 +49,28 @@ def running_service(database: Path, log: Path) -> Iterator[str]:
     """``users-service serve`` on a free port over a SQLite file; yields its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
+    url = f"sqlite:///{database}"
+    for name, role in ACCOUNTS.items():  # an admin and a viewer, both with PASSWORD
+        subprocess.run(
+            [
+                *_command(),
+                "accounts",
+                "create",
+                name,
+                "--role",
+                role,
+                "--password-stdin",
+                "--database-url",
+                url,
+            ],
+            input=PASSWORD,
+            text=True,
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
     command = [*_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--database-url", f"sqlite:///{database}"]
+    command += ["--database-url", url]
     with log.open("wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
         try:
@@ -77,11 +100,14 @@ def _wait_until_up(process: subprocess.Popen[bytes], base: str, log: Path) -> No
 
 
 class Api:
-    """A small JSON:API client for seeding and checking, outside the browser."""
+    """A small JSON:API client for seeding and checking, outside the browser, signed in as
+    the admin (its session cookie)."""
 
     def __init__(self, base: str) -> None:
         self.client = httpx.Client(base_url=base + "api/v1/", timeout=10)
         self.client.headers.update({"Accept": MEDIA_TYPE, "Content-Type": MEDIA_TYPE})
+        signed_in = self.client.post("session", json=sign_in_document("admin"))
+        assert signed_in.status_code == 201, signed_in.text
 
     def create(self, **attributes: Any) -> dict[str, Any]:
         response = self.post(attributes)
@@ -121,6 +147,11 @@ class Api:
     @staticmethod
     def _user(resource: dict[str, Any]) -> dict[str, Any]:
         return {"id": resource["id"], **resource["attributes"]}
+
+
+def sign_in_document(name: str) -> dict[str, Any]:
+    attributes = {"username": name, "password": PASSWORD}
+    return {"data": {"type": "sessions", "attributes": attributes}}
 
 
 def sample_user(number: int, **changes: Any) -> dict[str, Any]:

@@ -12,15 +12,19 @@ from adapters.memory import in_memory_uow_factory
 from entrypoints.http.app import create_app
 from entrypoints.http.resources import UnitOfWorkFactory
 from tests.http.documents import JSONAPI, new_user
+from tests.signed_in import security
 
 #: The host Starlette's TestClient sends; the apps under test allow it and no other.
 TEST_HOST = "testserver"
 
 
 def memory_client(readiness: Callable[[], None] | None = None, **options: Any) -> TestClient:
+    """The app over an empty in-memory store, signed in as an admin (an API token)."""
     factory = cast(UnitOfWorkFactory, in_memory_uow_factory())
     options.setdefault("allowed_hosts", [TEST_HOST])
-    return TestClient(create_app(factory, readiness, **options), raise_server_exceptions=False)
+    signed_in, headers = security()
+    app = create_app(factory, readiness, security=signed_in, **options)
+    return TestClient(app, raise_server_exceptions=False, headers=headers)
 
 
 @pytest.fixture
@@ -48,6 +52,7 @@ def create(client: TestClient) -> Callable[..., dict[str, Any]]:
 def _sql_client(url: str) -> Iterator[TestClient]:
     from adapters.schema import upgrade_to_head
     from adapters.sql import create_engine_for
+    from adapters.sql_accounts import sql_accounts_factory
     from adapters.unit_of_work import sql_uow_factory
     from tests.emptying import empty_database
 
@@ -55,9 +60,10 @@ def _sql_client(url: str) -> Iterator[TestClient]:
     engine = create_engine_for(url)
     empty_database(engine)
     factory = cast(UnitOfWorkFactory, sql_uow_factory(engine))
-    app = create_app(factory, readiness=None, allowed_hosts=[TEST_HOST])
+    signed_in, headers = security(sql_accounts_factory(engine))
+    app = create_app(factory, readiness=None, security=signed_in, allowed_hosts=[TEST_HOST])
     try:
-        with TestClient(app, raise_server_exceptions=False) as test_client:
+        with TestClient(app, raise_server_exceptions=False, headers=headers) as test_client:
             yield test_client
     finally:
         engine.dispose()

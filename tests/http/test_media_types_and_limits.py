@@ -127,8 +127,9 @@ def _post_raw(headers: list[tuple[bytes, bytes]], chunk: bytes) -> tuple[int, in
     """
     from adapters.memory import in_memory_uow_factory
     from entrypoints.http.app import create_app
+    from tests.signed_in import security
 
-    app = create_app(in_memory_uow_factory())  # type: ignore[arg-type]
+    app = create_app(in_memory_uow_factory(), security=security()[0])  # type: ignore[arg-type]
     read: list[int] = []
     statuses: list[int] = []
 

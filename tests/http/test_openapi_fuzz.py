@@ -18,8 +18,10 @@ from schemathesis.specs.openapi.checks import (
 from adapters.memory import in_memory_uow_factory
 from entrypoints.http.app import create_app
 from entrypoints.http.resources import UnitOfWorkFactory
+from tests.signed_in import security
 
-app = create_app(cast(UnitOfWorkFactory, in_memory_uow_factory()))
+signed_in, HEADERS = security()
+app = create_app(cast(UnitOfWorkFactory, in_memory_uow_factory()), security=signed_in)
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
 
 CHECKS = [
@@ -39,4 +41,4 @@ CHECKS = [
     suppress_health_check=list(HealthCheck),
 )
 def test_the_api_keeps_the_promises_of_its_openapi_document(case: Any) -> None:
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(headers=HEADERS, checks=CHECKS)

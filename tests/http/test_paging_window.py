@@ -20,6 +20,7 @@ from entrypoints.http.openapi import openapi_document
 from entrypoints.http.resources import UnitOfWorkFactory
 from tests.http.conftest import TEST_HOST
 from tests.http.documents import check_document, check_errors
+from tests.signed_in import security
 
 WINDOW = 10_000  # what issue 13 asks for, written out here rather than read from the code
 
@@ -41,8 +42,11 @@ def client_over(users: int, engineers: int = 0) -> TestClient:
                 )
             )
         uow.commit()
-    app = create_app(cast(UnitOfWorkFactory, factory), allowed_hosts=[TEST_HOST])
-    return TestClient(app, raise_server_exceptions=False)
+    signed_in, headers = security()
+    app = create_app(
+        cast(UnitOfWorkFactory, factory), security=signed_in, allowed_hosts=[TEST_HOST]
+    )
+    return TestClient(app, raise_server_exceptions=False, headers=headers)
 
 
 @pytest.fixture(scope="module")

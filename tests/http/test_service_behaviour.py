@@ -100,10 +100,13 @@ class BrokenUnitOfWork:
 
 def broken_client(error: Exception) -> TestClient:
     from entrypoints.http.app import create_app
+    from tests.signed_in import security
 
+    signed_in, headers = security()
     return TestClient(
-        create_app(lambda: BrokenUnitOfWork(error)),  # type: ignore[arg-type, return-value]
+        create_app(lambda: BrokenUnitOfWork(error), security=signed_in),  # type: ignore[arg-type, return-value]
         raise_server_exceptions=False,
+        headers=headers,
     )
 
 

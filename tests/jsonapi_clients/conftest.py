@@ -6,13 +6,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from attrs import frozen
 
 from tests.e2e_browser.harness import running_service
+from tests.support.servers import admin_token
+
+
+@frozen
+class Service:
+    base: str  # `http://127.0.0.1:PORT/`
+    auth: dict[str, str]  # the Authorization header of an admin's API token
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL (`http://127.0.0.1:PORT/`) of a service over a fresh SQLite file."""
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """A service over a fresh SQLite file, and an admin's API token for it."""
     folder = tmp_path_factory.mktemp("jsonapi-client-service")
+    token = admin_token(f"sqlite:///{folder / 'users.db'}")
     with running_service(folder / "users.db", folder / "service.log") as base:
-        yield base
+        yield Service(base, {"Authorization": f"Bearer {token}"})

@@ -19,6 +19,7 @@ import pytest
 from jsonapi_client import Modifier, Session
 from jsonapi_client.exceptions import DocumentError
 
+from tests.jsonapi_clients.conftest import Service
 from tests.support.users import user_attributes
 
 T = TypeVar("T")
@@ -41,11 +42,21 @@ def user(name: str, **changes: Any) -> dict[str, Any]:
     return user_attributes(name=name, **changes)
 
 
-def run(service: str, work: Callable[[Session], Awaitable[T]], **session: Any) -> T:
-    """`work(session)` with an asyncio-mode session on the service's API, then closed."""
+def run(
+    service: Service,
+    work: Callable[[Session], Awaitable[T]],
+    headers: dict[str, str] | None = None,
+) -> T:
+    """`work(session)` with an asyncio-mode session on the service's API (signed in with the
+    admin's token, and `headers`), then closed."""
 
     async def main() -> T:
-        client = Session(service + "api/v1/", schema=SCHEMA, enable_async=True, **session)
+        client = Session(
+            service.base + "api/v1/",
+            schema=SCHEMA,
+            enable_async=True,
+            request_kwargs={"headers": {**service.auth, **(headers or {})}},
+        )
         try:
             return await work(client)
         finally:
@@ -54,7 +65,7 @@ def run(service: str, work: Callable[[Session], Awaitable[T]], **session: Any) -
     return asyncio.run(main())
 
 
-def create(service: str, **attributes: Any) -> str:
+def create(service: Service, **attributes: Any) -> str:
     async def work(session: Session) -> str:
         created = session.create("users", **attributes)
         await created.commit()
@@ -63,14 +74,14 @@ def create(service: str, **attributes: Any) -> str:
     return run(service, work)
 
 
-def current_etag(service: str, user_id: str) -> str:
+def current_etag(service: Service, user_id: str) -> str:
     # The library keeps no response headers; the ETag comes from a plain GET.
-    response = httpx.get(f"{service}api/v1/users/{user_id}")
+    response = httpx.get(f"{service.base}api/v1/users/{user_id}", headers=service.auth)
     assert response.status_code == 200, response.text
     return response.headers["etag"]
 
 
-def test_a_created_user_reads_back_with_an_absolute_self_link(service: str) -> None:
+def test_a_created_user_reads_back_with_an_absolute_self_link(service: Service) -> None:
     user_id = create(service, **user("Created Person"))
 
     async def read(session: Session) -> tuple[dict[str, Any], str]:
@@ -81,10 +92,10 @@ def test_a_created_user_reads_back_with_an_absolute_self_link(service: str) -> N
 
     attributes, link = run(service, read)
     assert attributes == user("Created Person")
-    assert link == f"{service}api/v1/users/{user_id}"
+    assert link == f"{service.base}api/v1/users/{user_id}"
 
 
-def test_listing_follows_links_next_through_every_page(service: str) -> None:
+def test_listing_follows_links_next_through_every_page(service: Service) -> None:
     names = [f"Paging Person {number}" for number in range(7)]
     for name in reversed(names):
         create(service, **user(name))
@@ -96,7 +107,7 @@ def test_listing_follows_links_next_through_every_page(service: str) -> None:
     assert run(service, walk) == names
 
 
-def test_an_update_with_the_current_etag_in_if_match_changes_the_user(service: str) -> None:
+def test_an_update_with_the_current_etag_in_if_match_changes_the_user(service: Service) -> None:
     user_id = create(service, **user("Updated Person"))
     etag = current_etag(service, user_id)
 
@@ -106,11 +117,11 @@ def test_an_update_with_the_current_etag_in_if_match_changes_the_user(service: s
         await resource.commit()
         return int(resource.age)
 
-    assert run(service, change, request_kwargs={"headers": {"If-Match": etag}}) == 41
+    assert run(service, change, headers={"If-Match": etag}) == 41
     assert current_etag(service, user_id) != etag
 
 
-def test_an_update_with_a_stale_etag_is_refused_with_412(service: str) -> None:
+def test_an_update_with_a_stale_etag_is_refused_with_412(service: Service) -> None:
     user_id = create(service, **user("Stale Person"))
     stale = current_etag(service, user_id)
 
@@ -124,13 +135,13 @@ def test_an_update_with_a_stale_etag_is_refused_with_412(service: str) -> None:
         run(
             service,
             lambda session: change(session, 60),
-            request_kwargs={"headers": {"If-Match": stale}},
+            headers={"If-Match": stale},
         )
     assert refused.value.errors == {"status_code": 412}
     assert "Precondition failed" in str(refused.value)
 
 
-def test_a_deleted_user_is_gone(service: str) -> None:
+def test_a_deleted_user_is_gone(service: Service) -> None:
     user_id = create(service, **user("Deleted Person"))
 
     async def delete(session: Session) -> None:
@@ -152,7 +163,7 @@ def test_a_deleted_user_is_gone(service: str) -> None:
     ],
 )
 def test_refusals_arrive_as_error_documents_the_library_reads(
-    service: str, attributes: dict[str, Any], status: int, title: str
+    service: Service, attributes: dict[str, Any], status: int, title: str
 ) -> None:
     if status == 409:
         create(service, **user("Twice Person"))

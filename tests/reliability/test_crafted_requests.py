@@ -257,3 +257,18 @@ def test_the_client_files_keep_their_own_caching(client: TestClient) -> None:
     assert client.get("/").headers["cache-control"] == "no-cache"
     vendor = client.get("/assets/vendor/VERSIONS.json")
     assert vendor.headers["cache-control"].startswith("public, max-age=")
+
+
+@pytest.mark.parametrize("digits", LONG_DIGITS, ids=lambda d: f"{len(d)}digits")
+@pytest.mark.parametrize("collection", ["accounts", "tokens"])
+def test_an_account_or_token_id_of_any_length_is_a_404_document(
+    client: TestClient, logged: pytest.LogCaptureFixture, digits: str, collection: str
+) -> None:
+    # Signed in as an admin (memory_client), who may read and change both.
+    path = f"/api/v1/{collection}/{digits}"
+    method = "PATCH" if collection == "accounts" else "DELETE"
+    answers = [client.get(path), client.request(method, path, json={}, headers=HEADERS)]
+    for response in answers:
+        [error] = check_errors(response, 404)
+        assert error["code"] == "not_found"
+    _check_log_lines_bounded(logged, len(answers))

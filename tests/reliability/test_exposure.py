@@ -18,7 +18,7 @@ from entrypoints.http.security import SECURITY_HEADERS
 from tests.http.conftest import memory_client
 from tests.http.documents import JSONAPI, new_user
 from tests.http.test_service_behaviour import broken_client
-from tests.support.servers import serving
+from tests.support.servers import ServeProcess, serving
 
 HEADERS = {"Content-Type": JSONAPI}
 Request = Callable[[Any], Any]
@@ -113,15 +113,17 @@ def test_a_preflight_from_a_configured_origin_carries_the_security_headers_too()
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
     folder = tmp_path_factory.mktemp("exposure")
     with serving(f"sqlite:///{folder / 'users.db'}", log_dir=Path(folder)) as server:
-        yield server.base
+        yield server
 
 
 @pytest.mark.parametrize("case", sorted(REQUESTS))
-def test_every_status_carries_the_security_headers_over_a_real_socket(live: str, case: str) -> None:
-    with httpx.Client(base_url=live, timeout=10) as client:
+def test_every_status_carries_the_security_headers_over_a_real_socket(
+    live: ServeProcess, case: str
+) -> None:
+    with httpx.Client(base_url=live.base, timeout=10, headers=live.auth) as client:
         response = REQUESTS[case](client)
         assert response.status_code == int(case.split()[0]), response.text
         _check_headers(response)
@@ -150,9 +152,11 @@ def test_cors_is_off_on_the_real_service_and_opens_with_cors_origin(tmp_path: Pa
     ],
     ids=["one 256 KiB header", "2000 headers", "20000 tags in If-Match", "5000 media ranges"],
 )
-def test_oversized_headers_get_an_answer_never_a_5xx(live: str, headers: dict[str, str]) -> None:
+def test_oversized_headers_get_an_answer_never_a_5xx(
+    live: ServeProcess, headers: dict[str, str]
+) -> None:
     # httptools sets no header size limit (see README, Reliability): the app answers them.
-    with httpx.Client(base_url=live, timeout=20) as client:
+    with httpx.Client(base_url=live.base, timeout=20, headers=live.auth) as client:
         for method, path in (("GET", "/api/v1/users"), ("DELETE", "/api/v1/users/1")):
             response = client.request(method, path, headers=headers)
             assert response.status_code < 500, response.text

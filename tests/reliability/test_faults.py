@@ -67,7 +67,7 @@ def _new_user(name: str) -> dict[str, Any]:
 
 async def _outage_scenario(server: ServeProcess, cluster: PrivateCluster) -> dict[str, Any]:
     world = World(tolerated={503})
-    async with http_client(server.base, 16) as http:
+    async with http_client(server.base, 16, server.token) as http:
         await load(http, world, clients=8, duration=1.5, seed=11)
         acked_before = sum(1 for write in world.ledger.writes if write.acknowledged)
         await asyncio.to_thread(cluster.stop, "immediate")  # a crash, as far as data goes
@@ -140,7 +140,9 @@ def test_a_postgresql_that_stops_answering_is_a_503_in_bounded_time(
     bound = ANSWER_BOUND_S + CONNECT_TIMEOUT_S + 2  # the ping gives up, then a new connection
     with (
         serving(cluster_database, log_dir=tmp_path) as server,
-        httpx.Client(base_url=server.base, timeout=bound + 10, headers=HEADERS) as client,
+        httpx.Client(
+            base_url=server.base, timeout=bound + 10, headers={**HEADERS, **server.auth}
+        ) as client,
     ):
         assert client.get("/api/v1/users").status_code == 200  # a connection in the pool
         frozen = cluster.pids()
@@ -228,7 +230,7 @@ def test_connections_killed_mid_transaction_fail_cleanly_and_leave_no_partial_wr
         world = World(tolerated={503})
 
         async def scenario() -> dict[str, Any]:
-            async with http_client(server.base, 16) as http:
+            async with http_client(server.base, 16, server.token) as http:
                 terminator.start()
                 try:
                     await load(http, world, clients=12, duration=3, seed=21)
@@ -256,12 +258,13 @@ def _wait_for(condition: Any, bound: float, what: str) -> float:
     raise AssertionError(f"{what} did not happen within {bound} s")
 
 
-def _answers_alone(base: str, count: int) -> int:
+def _answers_alone(base: str, count: int, auth: dict[str, str]) -> int:
     """Requests on fresh connections (no keep-alive): any worker accepting may take them."""
     answered = 0
     for _ in range(count):
         with httpx.Client(base_url=base, timeout=5) as fresh:
-            if fresh.get("/api/v1/users?page[size]=1", headers=HEADERS).status_code == 200:
+            response = fresh.get("/api/v1/users?page[size]=1", headers={**HEADERS, **auth})
+            if response.status_code == 200:
                 answered += 1
     return answered
 
@@ -274,14 +277,14 @@ def test_a_worker_killed_with_sigkill_is_replaced_and_the_other_goes_on(tmp_path
         timeline: dict[str, Any] = {}
 
         async def scenario() -> dict[str, Any]:
-            async with http_client(server.base, 8) as http:
+            async with http_client(server.base, 8, server.token) as http:
                 running = asyncio.create_task(load(http, world, clients=6, duration=3.5, seed=31))
                 await asyncio.sleep(1)
                 os.kill(before[0], signal.SIGKILL)
                 killed_at = time.monotonic()
                 # The survivor serves while the supervisor notices and starts a replacement.
                 timeline["survivor_answered"] = await asyncio.to_thread(
-                    _answers_alone, server.base, 5
+                    _answers_alone, server.base, 5, server.auth
                 )
                 await asyncio.to_thread(
                     _wait_for,
@@ -305,7 +308,7 @@ def test_a_worker_killed_with_sigkill_is_replaced_and_the_other_goes_on(tmp_path
         time.sleep(1.5)  # the replacement has imported and built its app by now
         os.kill(survivor, signal.SIGSTOP)
         try:
-            served_by_replacement = _answers_alone(server.base, 5)
+            served_by_replacement = _answers_alone(server.base, 5, server.auth)
         finally:
             os.kill(survivor, signal.SIGCONT)
         assert server.process.poll() is None

@@ -82,7 +82,9 @@ def test_a_mariadb_that_stops_answering_is_a_503_in_bounded_time(
     with (
         throwaway_url(mariadb_server.url) as url,
         serving(url, log_dir=tmp_path) as server,
-        httpx.Client(base_url=server.base, timeout=bound + 10, headers=HEADERS) as client,
+        httpx.Client(
+            base_url=server.base, timeout=bound + 10, headers={**HEADERS, **server.auth}
+        ) as client,
     ):
         assert client.get("/api/v1/users").status_code == 200  # a connection in the pool
         frozen = mariadb_server.pids()

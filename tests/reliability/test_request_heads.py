@@ -19,6 +19,7 @@ import pytest
 
 from entrypoints.http.security import SECURITY_HEADERS
 from entrypoints.http_protocol import HEAD_BYTES_MAX, HEAD_TIMEOUT_S
+from tests.support.servers import admin_token
 
 COMMAND = str(Path(sys.executable).with_name("users-service"))
 JSONAPI = "application/vnd.api+json"
@@ -31,6 +32,8 @@ class Served:
             self.port: int = probe.getsockname()[1]
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = folder / f"serve-{self.port}.log"
+        # An admin's API token: the body test below needs the API to read the body.
+        self.token = admin_token(f"sqlite:///{folder / 'users.db'}")
         environ = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
         with self.log_path.open("w") as log:
             self.process = subprocess.Popen(
@@ -162,6 +165,7 @@ def test_a_head_just_under_the_limit_and_a_large_body_after_it_are_served(
     post = (
         b"POST /api/v1/users HTTP/1.1\r\n"
         + host
+        + f"Authorization: Bearer {served.token}\r\n".encode()
         + b"Content-Type: application/json\r\n"
         + f"Content-Length: {len(body)}\r\n\r\n".encode()
         + body

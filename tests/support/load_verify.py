@@ -391,9 +391,15 @@ def verify(world: World, final: dict[int, tuple[int, Attributes] | None]) -> Ver
     return verdict
 
 
-def http_client(base_url: str, clients: int) -> httpx.AsyncClient:
+def http_client(base_url: str, clients: int, token: str) -> httpx.AsyncClient:
+    """Connections for `clients`, each request sending the API token."""
     limits = httpx.Limits(max_connections=clients + 8, max_keepalive_connections=clients + 8)
-    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=httpx.Timeout(30.0))
+    return httpx.AsyncClient(
+        base_url=base_url,
+        limits=limits,
+        timeout=httpx.Timeout(30.0),
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 async def load(
@@ -443,10 +449,13 @@ async def check_after(http: httpx.AsyncClient, world: World) -> dict[str, Any]:
     }
 
 
-async def run_load(base_url: str, clients: int, duration: float, seed: int) -> dict[str, Any]:
-    """Runs the load against `base_url`, then reads back and checks. Returns the report."""
+async def run_load(
+    base_url: str, clients: int, duration: float, seed: int, token: str
+) -> dict[str, Any]:
+    """Runs the load against `base_url` with an editor's or admin's API token, then reads
+    back and checks. Returns the report."""
     world = World()
-    async with http_client(base_url, clients) as http:
+    async with http_client(base_url, clients, token) as http:
         elapsed = await load(http, world, clients, duration, seed)
         report = await check_after(http, world)
     return {
@@ -477,7 +486,7 @@ def run_against_backend(
             urls as database_url,
             serving(database_url, workers=workers, log_dir=Path(folder)) as s,
         ):
-            report = asyncio.run(run_load(s.base, clients, duration, seed))
+            report = asyncio.run(run_load(s.base, clients, duration, seed, s.token))
             tail = [line for line in s.log().splitlines() if "ERROR" in line][:5]
     return {"backend": backend, "workers": workers, **report, "server_log_errors": tail}
 

@@ -43,13 +43,42 @@ def free_port() -> int:
         return port
 
 
+#: The password of the admin account the scripts make (the service has no default one).
+ADMIN_PASSWORD: Final = "tangerine-orbit-lantern"
+
+
+def admin_token(database_url: str, name: str = "bench") -> str:
+    """An admin account `name` (unless there is one) and a new API token for it, made with
+    `users-service accounts create` and `tokens create` (which migrate the database first)."""
+    flags = ["--database-url", database_url]
+    subprocess.run(
+        [COMMAND, "accounts", "create", name, "--role", "admin", "--password-stdin", *flags],
+        input=ADMIN_PASSWORD,
+        text=True,
+        capture_output=True,
+        timeout=120,
+    )  # fails harmlessly when the account exists
+    made = subprocess.run(
+        [COMMAND, "tokens", "create", name, "--name", "bench", *flags],
+        text=True,
+        capture_output=True,
+        timeout=120,
+    )
+    if made.returncode != 0:
+        raise SetupError(f"cannot make an API token: {made.stderr.strip()}")
+    return made.stdout.strip()
+
+
 class ServeProcess:
     """`users-service serve` on a free port; its log goes to a file (a pipe could fill up
-    under load and stall the server)."""
+    under load and stall the server). `auth` holds the Authorization header of an admin
+    token made for it."""
 
     def __init__(
         self, database_url: str, *, workers: int = 1, log_dir: Path, extra: Sequence[str] = ()
     ) -> None:
+        self.token = admin_token(database_url)
+        self.auth = {"Authorization": f"Bearer {self.token}"}
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"serve-{self.port}.log"

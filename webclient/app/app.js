@@ -6,9 +6,9 @@
   'use strict';
 
   // The screens' controllers register on this module (list.js, form.js).
-  angular.module('usersApp.screens', ['ui.router', 'toaster', 'usersApp.resource']);
+  angular.module('usersApp.screens', ['ui.router', 'toaster', 'usersApp.resource', 'usersApp.session']);
 
-  angular.module('usersApp', ['ngAnimate', 'ui.router', 'toaster', 'usersApp.resource', 'usersApp.screens'])
+  angular.module('usersApp', ['ngAnimate', 'ui.router', 'toaster', 'usersApp.resource', 'usersApp.session', 'usersApp.screens'])
     .config(['$compileProvider', '$locationProvider', function ($compileProvider, $locationProvider) {
       $compileProvider.debugInfoEnabled(false);
       $compileProvider.commentDirectivesEnabled(false);
@@ -34,15 +34,36 @@
         })
         .state('users.add', {
           url: '/add',
+          data: { role: 'editor' },
           templateUrl: 'assets/app/form.html',
           controller: 'UserFormController',
           controllerAs: 'vm'
         })
         .state('users.edit', {
           url: '/{id:int}/edit',
+          data: { role: 'editor' },
           templateUrl: 'assets/app/form.html',
           controller: 'UserFormController',
           controllerAs: 'vm'
+        });
+      // Signing in (signin.js) and the admin pages (accounts.js); session.js keeps a browser
+      // that is not signed in on the sign-in page, and a role below `data.role` off a page.
+      $stateProvider
+        .state('signin', {
+          url: '/signin', templateUrl: 'assets/app/signin.html',
+          controller: 'SignInController', controllerAs: 'vm'
+        })
+        .state('setup', {
+          url: '/setup?code', templateUrl: 'assets/app/signin.html',
+          controller: 'SignInController', controllerAs: 'vm'
+        })
+        .state('accounts', {
+          url: '/accounts', templateUrl: 'assets/app/accounts.html', data: { role: 'admin' },
+          controller: 'AccountsController', controllerAs: 'vm'
+        })
+        .state('tokens', {
+          url: '/tokens', templateUrl: 'assets/app/tokens.html', data: { role: 'admin' },
+          controller: 'TokensController', controllerAs: 'vm'
         });
       $urlRouterProvider.otherwise('/list');
     }]);

@@ -27,9 +27,10 @@
   var FIRST_PAGE = { after: '', before: '', at: 0 };
   var UNKNOWN = -1;  // `at` when the page's place is not known (the last of "more than 10,000")
 
-  UserListController.$inject = ['$filter', '$state', 'User', 'jsonApi', 'toaster'];
-  function UserListController($filter, $state, User, jsonApi, toaster) {
+  UserListController.$inject = ['$filter', '$state', 'User', 'jsonApi', 'toaster', 'session'];
+  function UserListController($filter, $state, User, jsonApi, toaster, session) {
     var vm = this;
+    vm.canEdit = session.canEdit;  // a viewer sees no New, Edit or Delete
     var latest = 0;  // only the newest request may change the screen
 
     vm.columns = [
