@@ -63,10 +63,11 @@ def _moment(value: Any) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
-def session_document(actor: Actor) -> dict[str, Any]:
+def session_document(actor: Actor, base: str) -> dict[str, Any]:
+    """`base`: the origin the client addressed (links.origin); every link is absolute."""
     return {
         "jsonapi": JSONAPI_OBJECT,
-        "links": {"self": SESSION_PATH},
+        "links": {"self": base + SESSION_PATH},
         "data": {
             "type": "sessions",
             "id": "current",
@@ -75,13 +76,13 @@ def session_document(actor: Actor) -> dict[str, Any]:
                 "role": actor.role.value,
                 "expires_at": _moment(actor.ends_at),
             },
-            "links": {"self": SESSION_PATH},
+            "links": {"self": base + SESSION_PATH},
         },
     }
 
 
-def account_object(account: Account) -> dict[str, Any]:
-    path = f"{ACCOUNTS_PATH}/{account.id}"
+def account_object(account: Account, base: str) -> dict[str, Any]:
+    path = f"{base}{ACCOUNTS_PATH}/{account.id}"
     return {
         "type": "accounts",
         "id": str(account.id),
@@ -94,7 +95,7 @@ def account_object(account: Account) -> dict[str, Any]:
     }
 
 
-def token_object(token: ApiToken, secret: str | None = None) -> dict[str, Any]:
+def token_object(token: ApiToken, base: str, secret: str | None = None) -> dict[str, Any]:
     attributes: dict[str, Any] = {
         "label": token.label,
         "account": token.account_name,
@@ -108,7 +109,7 @@ def token_object(token: ApiToken, secret: str | None = None) -> dict[str, Any]:
         "type": "tokens",
         "id": str(token.id),
         "attributes": attributes,
-        "links": {"self": f"{TOKENS_PATH}/{token.id}"},
+        "links": {"self": f"{base}{TOKENS_PATH}/{token.id}"},
     }
 
 

@@ -37,6 +37,7 @@ from entrypoints.http.auth import (
 )
 from entrypoints.http.ids import ROW_ID_CONVERTOR_NAME
 from entrypoints.http.jsonapi import JSONAPI_MEDIA_TYPE, json_bytes
+from entrypoints.http.links import origin
 from entrypoints.http.middleware import BODY_SCOPE_KEY
 from entrypoints.http.negotiation import check_accept, check_content_type
 
@@ -74,7 +75,7 @@ class AccountEndpoints:
             return await self._sign_in(request)
         actor, secret = await self.auth.actor(request)
         if request.method == "GET":
-            return _document(session_document(actor))
+            return _document(session_document(actor, origin(request.scope)))
         if secret is not None:
             check_origin(request)
             await self.auth.in_thread(
@@ -109,8 +110,11 @@ class AccountEndpoints:
         if previous:
             self.auth.cache.forget("s:" + secret_digest(previous))
         actor = Actor(account.id, account.name, account.role, session.ends_at())
-        headers = {"Set-Cookie": session_cookie(request, secret), "Location": SESSION_PATH}
-        return _document(session_document(actor), 201, headers)
+        headers = {
+            "Set-Cookie": session_cookie(request, secret),
+            "Location": origin(request.scope) + SESSION_PATH,
+        }
+        return _document(session_document(actor, origin(request.scope)), 201, headers)
 
     # -- /api/v1/accounts -----------------------------------------------------------------
 
@@ -122,7 +126,10 @@ class AccountEndpoints:
         actor = self._actor(request)
         if request.method == "GET":
             found = await self.auth.in_thread(uc.list_accounts, self.security.accounts(), actor)
-            return _document(collection([account_object(a) for a in found], ACCOUNTS_PATH))
+            base = origin(request.scope)
+            return _document(
+                collection([account_object(a, base) for a in found], base + ACCOUNTS_PATH)
+            )
         attributes = _body(request, "accounts")
         unknown_attributes(attributes, ("name", "role", "password"))
         account = await self.auth.in_thread(
@@ -135,7 +142,7 @@ class AccountEndpoints:
             attributes.get("password"),
             self.security.clock(),
         )
-        resource = account_object(account)
+        resource = account_object(account, origin(request.scope))
         return _document(single(resource), 201, {"Location": resource["links"]["self"]})
 
     async def account(self, request: Request) -> Response:
@@ -148,7 +155,7 @@ class AccountEndpoints:
             account = await self.auth.in_thread(
                 uc.get_account, self.security.accounts(), actor, account_id
             )
-            return _document(single(account_object(account)))
+            return _document(single(account_object(account, origin(request.scope))))
         attributes = _body(request, "accounts", str(request.path_params["account_id"]))
         unknown_attributes(attributes, ("role", "password", "enabled"))
         account = await self.auth.in_thread(
@@ -163,7 +170,7 @@ class AccountEndpoints:
             )
         )
         self.auth.cache.forget_account(account_id)
-        return _document(single(account_object(account)))
+        return _document(single(account_object(account, origin(request.scope))))
 
     # -- /api/v1/tokens -------------------------------------------------------------------
 
@@ -173,7 +180,8 @@ class AccountEndpoints:
         accounts = self.security.accounts
         if request.method == "GET":
             found = await self.auth.in_thread(uc.list_tokens, accounts(), actor)
-            return _document(collection([token_object(t) for t in found], TOKENS_PATH))
+            base = origin(request.scope)
+            return _document(collection([token_object(t, base) for t in found], base + TOKENS_PATH))
         attributes = _body(request, "tokens")
         unknown_attributes(attributes, ("label", "role", "expires_in_days", "account"))
 
@@ -198,7 +206,7 @@ class AccountEndpoints:
             )
 
         token, secret = await self.auth.in_thread(create)
-        resource = token_object(token, secret)
+        resource = token_object(token, origin(request.scope), secret)
         return _document(single(resource), 201, {"Location": resource["links"]["self"]})
 
     async def token(self, request: Request) -> Response:
@@ -208,7 +216,7 @@ class AccountEndpoints:
         accounts = self.security.accounts
         if request.method == "GET":
             token = await self.auth.in_thread(uc.get_token, accounts(), actor, token_id)
-            return _document(single(token_object(token)))
+            return _document(single(token_object(token, origin(request.scope))))
         token = await self.auth.in_thread(
             uc.revoke_token, accounts(), self.security.credentials, actor, token_id
         )

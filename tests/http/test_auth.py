@@ -343,3 +343,22 @@ def test_the_first_run_code_creates_the_administrator_and_signs_them_in(world: W
         assert (
             again.status_code == 403 and again.json()["errors"][0]["code"] == "invalid_setup_code"
         )
+
+
+def test_account_token_and_session_documents_link_absolutely(world: World) -> None:
+    admin = {**world.token("admin"), "Content-Type": JSONAPI}
+    base = "http://testserver/api/v1"
+    new_token = {"data": {"type": "tokens", "attributes": {"label": "scripts"}}}
+    created = world.client.post("/api/v1/tokens", json=new_token, headers=admin)
+    assert created.status_code == 201, created.text
+    token_id = created.json()["data"]["id"]
+    assert created.headers["location"] == f"{base}/tokens/{token_id}"
+    listed = world.client.get("/api/v1/tokens", headers=admin).json()
+    assert listed["links"]["self"] == f"{base}/tokens"
+    assert {t["links"]["self"] for t in listed["data"]} >= {f"{base}/tokens/{token_id}"}
+    accounts = world.client.get("/api/v1/accounts", headers=admin).json()
+    assert accounts["links"]["self"] == f"{base}/accounts"
+    assert all(a["links"]["self"] == f"{base}/accounts/{a['id']}" for a in accounts["data"])
+    signed_in = world.sign_in("viewer")
+    assert signed_in.headers["location"] == f"{base}/session"
+    assert signed_in.json()["data"]["links"]["self"] == f"{base}/session"
