@@ -65,6 +65,11 @@
           url: '/tokens', templateUrl: 'assets/app/tokens.html', data: { role: 'admin' },
           controller: 'TokensController', controllerAs: 'vm'
         });
-      $urlRouterProvider.otherwise('/list');
+      // Any other address goes to the list as a state transition, not a URL rewrite: a
+      // rewrite racing the sign-in guard's asynchronous check can bounce the URL until
+      // AngularJS gives up ($rootScope:infdig, ui-router's known otherwise/redirect loop).
+      $urlRouterProvider.otherwise(function ($injector) {
+        $injector.get('$state').go('users.list');
+      });
     }]);
 })(window.angular);
