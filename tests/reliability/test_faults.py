@@ -24,7 +24,7 @@ from adapters.engine import ANSWER_BOUND_S, CONNECT_TIMEOUT_S, POOL_TIMEOUT_S
 from adapters.tables import SEARCH_SEPARATOR
 from domain.model import comparison_key
 from tests.support.load_verify import HEADERS, World, check_after, http_client, load
-from tests.support.servers import PrivateCluster, ServeProcess, serving
+from tests.support.servers import PrivateCluster, ServeProcess, answers_while_frozen, serving
 from tests.support.users import new_user_document
 
 pytestmark = pytest.mark.timeout(120)
@@ -145,17 +145,7 @@ def test_a_postgresql_that_stops_answering_is_a_503_in_bounded_time(
         ) as client,
     ):
         assert client.get("/api/v1/users").status_code == 200  # a connection in the pool
-        frozen = cluster.pids()
-        for pid in frozen:
-            os.kill(pid, signal.SIGSTOP)
-        try:
-            answers = []
-            for path in ("/api/v1/users", "/readyz"):
-                started = time.monotonic()
-                answers.append((client.get(path), time.monotonic() - started))
-        finally:
-            for pid in frozen:
-                os.kill(pid, signal.SIGCONT)
+        answers = answers_while_frozen(client, cluster.pids())
         assert client.get("/api/v1/users").status_code == 200
     for response, seconds in answers:
         assert response.status_code == 503, response.text

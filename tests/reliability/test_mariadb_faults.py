@@ -10,9 +10,6 @@ acknowledged before, during and after read back and checked.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +25,7 @@ from tests.reliability.test_faults import (
 )
 from tests.support.load_verify import HEADERS
 from tests.support.mariadb import PrivateMariaDB, private_mariadb, throwaway_url
-from tests.support.servers import SetupError, serving
+from tests.support.servers import SetupError, answers_while_frozen, serving
 from tests.support.services import unavailable
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.timeout(180)]
@@ -87,17 +84,7 @@ def test_a_mariadb_that_stops_answering_is_a_503_in_bounded_time(
         ) as client,
     ):
         assert client.get("/api/v1/users").status_code == 200  # a connection in the pool
-        frozen = mariadb_server.pids()
-        for pid in frozen:
-            os.kill(pid, signal.SIGSTOP)
-        try:
-            answers = []
-            for path in ("/api/v1/users", "/readyz"):
-                started = time.monotonic()
-                answers.append((client.get(path), time.monotonic() - started))
-        finally:
-            for pid in frozen:
-                os.kill(pid, signal.SIGCONT)
+        answers = answers_while_frozen(client, mariadb_server.pids())
         assert client.get("/api/v1/users").status_code == 200
     for response, seconds in answers:
         assert response.status_code == 503, response.text

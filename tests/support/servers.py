@@ -257,3 +257,21 @@ def private_cluster() -> Iterator[PrivateCluster]:
         yield cluster
     finally:
         cluster.remove()
+
+
+def answers_while_frozen(
+    client: httpx.Client, pids: Sequence[int], paths: Sequence[str] = ("/api/v1/users", "/readyz")
+) -> list[tuple[httpx.Response, float]]:
+    """Each of `paths` asked while the database processes `pids` are stopped (SIGSTOP: a
+    frozen server still acknowledges TCP), with how long each answer took; then resumed."""
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        answers = []
+        for path in paths:
+            started = time.monotonic()
+            answers.append((client.get(path), time.monotonic() - started))
+        return answers
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
