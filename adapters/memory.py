@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
 from domain.cursors import Key
 from domain.errors import DuplicateNameError, StaleVersionError, UserNotFoundError
+from domain.history import Change, DeletedUser
 from domain.model import NewUser, User, comparison_key
 from domain.queries import SortOrder, UserFilter
-
-T = TypeVar("T")
 
 
 @functools.total_ordering
@@ -46,12 +46,15 @@ def _comparable(order: SortOrder, key: Key) -> tuple[Any, ...]:
 
 
 class InMemoryStore:
-    """The shared state: users by id and the ids by name key."""
+    """The shared state: users by id and the ids by name key, the history, the deleted."""
 
     def __init__(self) -> None:
         self.users: dict[int, User] = {}
         self.ids_by_name_key: dict[str, int] = {}
         self.last_id = 0
+        self.changes: list[Change] = []  # in the order recorded: ids 1, 2, ...
+        self.deleted: dict[int, DeletedUser] = {}
+        self.last_deletion = 0
         self.lock = threading.RLock()
 
 
@@ -99,6 +102,9 @@ class InMemoryUserRepository:
         except KeyError:
             raise UserNotFoundError(user_id) from None
 
+    def lock(self, user_id: int) -> User:
+        return self.get(user_id)  # the unit of work holds the store's lock already
+
     def _get_at(self, user_id: int, expected_version: int | None) -> User:
         user = self.get(user_id)
         if expected_version is not None and user.version != expected_version:
@@ -115,7 +121,7 @@ class InMemoryUserRepository:
         self._put(changed)
         return changed
 
-    def remove(self, user_id: int, expected_version: int | None) -> None:
+    def remove(self, user_id: int, expected_version: int | None) -> User:
         user = self._get_at(user_id, expected_version)
         store = self._store
         del store.users[user_id]
@@ -126,6 +132,11 @@ class InMemoryUserRepository:
             store.ids_by_name_key[user.name_key] = user_id
 
         self._undo.append(undo)
+        return user
+
+    def put_back(self, user: User) -> None:
+        self._check_name_free(user.name, None)
+        self._put(user)
 
     def find(
         self,
@@ -177,6 +188,90 @@ class InMemoryUserRepository:
         return found, self.count(selection, up_to=count_up_to)
 
 
+def del_last(items: list[Any]) -> None:
+    del items[-1]
+
+
+class InMemoryChangeLog:
+    def __init__(self, store: InMemoryStore, undo: list[Callable[[], None]]) -> None:
+        self._store = store
+        self._undo = undo
+
+    def record(self, change: Change) -> None:
+        changes = self._store.changes
+        changes.append(attrs.evolve(change, id=len(changes) + 1))
+        self._undo.append(lambda: del_last(changes))
+
+    def history(
+        self,
+        user_id: int,
+        *,
+        limit: int,
+        older_than: int | None = None,
+        newer_than: int | None = None,
+    ) -> list[Change]:
+        mine = [c for c in self._store.changes if c.user_id == user_id]  # oldest first
+        if newer_than is not None:
+            return list(
+                reversed([c for c in mine if c.id is not None and c.id > newer_than][:limit])
+            )
+        if older_than is not None:
+            mine = [c for c in mine if c.id is not None and c.id < older_than]
+        return list(reversed(mine))[:limit]
+
+    def forget(self, user_ids: Collection[int]) -> None:
+        changes = self._store.changes
+        for index, change in enumerate(changes):
+            if change.user_id in user_ids and change.changed is not None:
+                changes[index] = attrs.evolve(change, changed=None)
+                self._undo.append(functools.partial(changes.__setitem__, index, change))
+
+
+class InMemoryDeletedUsers:
+    def __init__(self, store: InMemoryStore, undo: list[Callable[[], None]]) -> None:
+        self._store = store
+        self._undo = undo
+
+    def _set(self, user_id: int, deleted: DeletedUser | None) -> None:
+        store = self._store
+        previous = store.deleted.pop(user_id, None)
+        if deleted is not None:
+            store.deleted[user_id] = deleted
+
+        def undo() -> None:
+            store.deleted.pop(user_id, None)
+            if previous is not None:
+                store.deleted[user_id] = previous
+
+        self._undo.append(undo)
+
+    def add(self, user: User, deleted_at: datetime) -> None:
+        store = self._store
+        last = store.last_deletion
+        store.last_deletion += 1
+        self._undo.append(lambda: setattr(store, "last_deletion", last))
+        self._set(user.id, DeletedUser(user, deleted_at, store.last_deletion))
+
+    def take(self, user_id: int) -> DeletedUser:
+        deleted = self._store.deleted.get(user_id)
+        if deleted is None:
+            raise UserNotFoundError(user_id)
+        self._set(user_id, None)
+        return deleted
+
+    def find(self, *, limit: int, older_than: int | None = None) -> list[DeletedUser]:
+        rows = sorted(self._store.deleted.values(), key=lambda d: d.sequence, reverse=True)
+        if older_than is not None:
+            rows = [d for d in rows if d.sequence < older_than]
+        return rows[:limit]
+
+    def purge(self, deleted_before: datetime, *, limit: int) -> list[int]:
+        expired = [d.user.id for d in self._store.deleted.values() if d.deleted_at < deleted_before]
+        for user_id in expired[:limit]:
+            self._set(user_id, None)
+        return expired[:limit]
+
+
 class InMemoryUnitOfWork:
     """Holds the store's lock from `with` to its end; uncommitted changes are undone."""
 
@@ -184,6 +279,8 @@ class InMemoryUnitOfWork:
         self._store = store
         self._undo: list[Callable[[], None]] = []
         self.users = InMemoryUserRepository(store, self._undo)
+        self.changes = InMemoryChangeLog(store, self._undo)
+        self.deleted = InMemoryDeletedUsers(store, self._undo)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         self._store.lock.acquire()
@@ -202,11 +299,6 @@ class InMemoryUnitOfWork:
 
     def commit(self) -> None:
         self._undo.clear()
-
-    def commit_write(self, write: Callable[[], T]) -> T:
-        result = write()
-        self.commit()
-        return result
 
     def rollback(self) -> None:
         while self._undo:

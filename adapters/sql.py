@@ -59,7 +59,16 @@ _CHANGE_ROW: Final = (
 _CHANGE_ROW_AT_VERSION: Final = _CHANGE_ROW.where(users.c.version == bindparam("match_version"))
 _CHANGE: Final = _CHANGE_ROW.returning(*_USER_COLUMNS)
 _CHANGE_AT_VERSION: Final = _CHANGE_ROW_AT_VERSION.returning(*_USER_COLUMNS)
-_REMOVE: Final = delete(users).where(users.c.id == bindparam("match_id")).returning(users.c.id)
+_LOCK: Final = _GET.with_for_update()
+#: SQLite has no row locks: a write takes the database's write lock, which a transaction
+#: that has only read cannot always get later (another writer's commit came in between).
+_LOCK_SQLITE: Final = (
+    update(users)
+    .where(users.c.id == bindparam("match_id"))
+    .values(version=users.c.version)
+    .returning(*_USER_COLUMNS)
+)
+_REMOVE: Final = delete(users).where(users.c.id == bindparam("match_id")).returning(*_USER_COLUMNS)
 _REMOVE_AT_VERSION: Final = _REMOVE.where(users.c.version == bindparam("match_version"))
 #: The exact user total: the sum of the sharded counter add() and remove() keep in step.
 _TOTAL: Final = select(func.coalesce(func.sum(user_counts.c.total), 0))
@@ -128,11 +137,19 @@ class SqlAlchemyUserRepository:
         self._execute(_COUNT_CHANGE, {"match_shard": user_id % COUNT_SHARDS, "delta": delta})
 
     def add(self, new_user: NewUser) -> User:
+        return self._insert(attrs.asdict(new_user), version=1)
+
+    def put_back(self, user: User) -> None:
+        self._insert(user.attributes(), version=user.version, id=user.id)
+
+    def _insert(self, attributes: Mapping[str, object], **columns: object) -> User:
+        """Inserts the user's row and search key and counts it (`columns`: version, and the
+        id when it is given)."""
         now = datetime.now(UTC)
-        values = _stored({name: getattr(new_user, name) for name in ATTRIBUTES})
+        values = _stored(attributes)
         search_key = SEARCH_SEPARATOR.join(values[f"{a}_key"] for a in STRING_ATTRIBUTES)
-        values.update(version=1, created_at=now, updated_at=now)
-        with storage_errors(name=new_user.name):
+        values.update(columns, created_at=now, updated_at=now)
+        with storage_errors(name=str(attributes["name"])):
             (row,) = self._rows(_INSERT, values)
             user = _to_user(row)
             self._execute(_INSERT_SEARCH_KEY, {"user_id": user.id, "search_key": search_key})
@@ -142,6 +159,14 @@ class SqlAlchemyUserRepository:
     def get(self, user_id: int) -> User:
         with storage_errors():
             rows = self._rows(_GET, {"match_id": user_id})
+        if not rows:
+            raise UserNotFoundError(user_id)
+        return _to_user(rows[0])
+
+    def lock(self, user_id: int) -> User:
+        statement = _LOCK_SQLITE if self._dialect == "sqlite" else _LOCK
+        with storage_errors():
+            rows = self._rows(statement, {"match_id": user_id})
         if not rows:
             raise UserNotFoundError(user_id)
         return _to_user(rows[0])
@@ -176,7 +201,7 @@ class SqlAlchemyUserRepository:
             raise self._explain_miss(user_id, expected_version)
         return _to_user(rows[0])
 
-    def remove(self, user_id: int, expected_version: int | None) -> None:
+    def remove(self, user_id: int, expected_version: int | None) -> User:
         statement = _REMOVE if expected_version is None else _REMOVE_AT_VERSION
         parameters = {"match_id": user_id, "match_version": expected_version}
         with storage_errors():
@@ -186,6 +211,7 @@ class SqlAlchemyUserRepository:
                 self._count_change(user_id, -1)
         if not removed:
             raise self._explain_miss(user_id, expected_version)
+        return _to_user(removed[0])
 
     def _page(
         self,

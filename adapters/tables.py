@@ -176,5 +176,6 @@ user_counts = Table(
     **TABLE_OPTIONS,
 )
 
-# The account tables join `metadata` here, so that whoever reads it sees the whole schema.
-from adapters import account_tables  # noqa: E402, F401
+# The account and history tables join `metadata` here, so that whoever reads it sees the
+# whole schema.
+from adapters import account_tables, history_tables  # noqa: E402, F401

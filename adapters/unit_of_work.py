@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from sqlalchemy import Connection, CursorResult, Engine, Executable, exc
 
 from adapters.engine import StorageError, storage_errors
 from adapters.sql import SqlAlchemyUserRepository
+from adapters.sql_history import SqlChangeLog, SqlDeletedUsers
 from domain.errors import StorageUnavailableError
-
-T = TypeVar("T")
 
 #: A unit of work's first statement is run again on another connection when the pooled one
 #: turns out dead; more tries than the service's pool holds connections.
@@ -29,6 +28,8 @@ class SqlAlchemyUnitOfWork:
         self._engine = engine
         self._connection: Connection | None = None
         self.users = SqlAlchemyUserRepository(self._execute, engine.dialect.name)
+        self.changes = SqlChangeLog(self._execute)
+        self.deleted = SqlDeletedUsers(self._execute)
 
     def _execute(
         self, statement: Executable, parameters: Mapping[str, Any] | None
@@ -76,11 +77,6 @@ class SqlAlchemyUnitOfWork:
         if self._connection is not None:
             with storage_errors():
                 self._connection.commit()
-
-    def commit_write(self, write: Callable[[], T]) -> T:
-        result = write()
-        self.commit()
-        return result
 
     def rollback(self) -> None:
         if self._connection is not None:

@@ -292,7 +292,7 @@ def authenticate_token(uow: AccountsUnitOfWork, secret: str, now: datetime) -> A
     if not account.enabled:
         raise NotSignedInError("the account is disabled")
     role = token.role if account.role.covers(token.role) else account.role
-    return Actor(account.id, account.name, role, token.expires_at)
+    return Actor(account.id, account.name, role, token.expires_at, token_id=token.id)
 
 
 def authenticate_session(uow: AccountsUnitOfWork, secret: str, now: datetime) -> Actor:

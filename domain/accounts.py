@@ -180,6 +180,9 @@ class Actor:
     #: Where the request came from (the client address; "cli" at the command line), for
     #: the audit log.
     address: str = ""
+    #: The API token the request came with (None: a session or the command line), for
+    #: the users' history.
+    token_id: int | None = None
 
 
 OPERATOR: Final = Actor(None, "operator", Role.ADMIN, address="cli")

@@ -11,7 +11,8 @@ from domain.errors import DomainError
 
 class Permission(enum.Enum):
     READ_USERS = "read users"
-    CHANGE_USERS = "create, change and delete users"
+    CHANGE_USERS = "create, change, delete and restore users"
+    SEE_WHO_CHANGED = "see who changed a user"
     MANAGE_ACCOUNTS = "manage accounts"
     MANAGE_ANY_TOKEN = "manage every API token"
 
@@ -20,6 +21,7 @@ class Permission(enum.Enum):
 LEAST_ROLE: Final = {
     Permission.READ_USERS: Role.VIEWER,
     Permission.CHANGE_USERS: Role.EDITOR,
+    Permission.SEE_WHO_CHANGED: Role.EDITOR,
     Permission.MANAGE_ACCOUNTS: Role.ADMIN,
     Permission.MANAGE_ANY_TOKEN: Role.ADMIN,
 }

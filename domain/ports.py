@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Collection, Mapping
+from datetime import datetime
 from types import TracebackType
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from domain.cursors import Key
+from domain.history import Change, DeletedUser
 from domain.model import NewUser, User
 from domain.queries import SortOrder, UserFilter
-
-T = TypeVar("T")
 
 
 class UserRepository(Protocol):
@@ -24,6 +24,12 @@ class UserRepository(Protocol):
         """Raises UserNotFoundError."""
         ...
 
+    def lock(self, user_id: int) -> User:
+        """get(), and no other unit of work changes or removes the user until this one ends
+        (so what it read is still the user's state when it writes). Raises
+        UserNotFoundError."""
+        ...
+
     def change(
         self, user_id: int, changes: Mapping[str, object], expected_version: int | None
     ) -> User:
@@ -34,8 +40,14 @@ class UserRepository(Protocol):
         """
         ...
 
-    def remove(self, user_id: int, expected_version: int | None) -> None:
-        """Raises UserNotFoundError, StaleVersionError."""
+    def remove(self, user_id: int, expected_version: int | None) -> User:
+        """Removes the user and returns it as it was. Raises UserNotFoundError,
+        StaleVersionError."""
+        ...
+
+    def put_back(self, user: User) -> None:
+        """Stores a removed user again with its own id and `user.version` (a restore).
+        Raises DuplicateNameError."""
         ...
 
     def find(
@@ -77,10 +89,58 @@ class UserRepository(Protocol):
         ...
 
 
+class ChangeLog(Protocol):
+    """Every user's history. Every method may also raise StorageUnavailableError."""
+
+    def record(self, change: Change) -> None:
+        """Stores `change` (its id is given by storage, larger than every earlier one)."""
+        ...
+
+    def history(
+        self,
+        user_id: int,
+        *,
+        limit: int,
+        older_than: int | None = None,
+        newer_than: int | None = None,
+    ) -> list[Change]:
+        """At most `limit` of the user's changes, newest first: the newest ones, or the
+        newest older than the change `older_than`, or the oldest newer than `newer_than`."""
+        ...
+
+    def forget(self, user_ids: Collection[int]) -> None:
+        """Drops the attribute values (`changed` becomes None) from these users' changes:
+        who did what stays."""
+        ...
+
+
+class DeletedUserRepository(Protocol):
+    """Deleted users kept restorable. Every method may also raise StorageUnavailableError."""
+
+    def add(self, user: User, deleted_at: datetime) -> None: ...
+
+    def take(self, user_id: int) -> DeletedUser:
+        """Removes and returns the deleted user. Raises UserNotFoundError."""
+        ...
+
+    def find(self, *, limit: int, older_than: int | None = None) -> list[DeletedUser]:
+        """At most `limit` deleted users, the latest deleted first; with `older_than` (a
+        DeletedUser.sequence), those deleted before it."""
+        ...
+
+    def purge(self, deleted_before: datetime, *, limit: int) -> list[int]:
+        """Removes at most `limit` users deleted before `deleted_before` and returns their
+        ids. Safe when another unit of work purges at the same time: each id is returned
+        once."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the `with` block without commit() rolls back."""
 
     users: UserRepository
+    changes: ChangeLog
+    deleted: DeletedUserRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -92,10 +152,5 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     def commit(self) -> None: ...
-
-    def commit_write(self, write: Callable[[], T]) -> T:
-        """Runs `write` (one repository write: add, change or remove) and commits; what it
-        raises leaves nothing changed. Same as calling `write()` then commit()."""
-        ...
 
     def rollback(self) -> None: ...

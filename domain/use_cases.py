@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 
 from domain.accounts import OPERATOR, Actor
 from domain.cursors import Key, decode_cursor, encode_cursor, end_cursor, including
 from domain.errors import InvalidQueryError, StaleVersionError
+from domain.history import Action, Change
 from domain.model import User
 from domain.policy import Permission, require
 from domain.ports import UnitOfWork, UserRepository
@@ -33,7 +35,10 @@ def register_user(
     require(actor, Permission.CHANGE_USERS)
     new_user = validate_new_user(attributes)
     with uow:
-        return uow.commit_write(lambda: uow.users.add(new_user))
+        user = uow.users.add(new_user)
+        uow.changes.record(Change.of(Action.CREATED, None, user, actor, _now()))
+        uow.commit()
+        return user
 
 
 def get_user(uow: UnitOfWork, user_id: int, *, actor: Actor = OPERATOR) -> User:
@@ -56,12 +61,16 @@ def change_user(
     require(actor, Permission.CHANGE_USERS)
     changes = validate_changes(attributes)
     with uow:
+        # Locked, so that the history's "before" is the state this change replaces.
+        before = uow.users.lock(user_id) if changes else uow.users.get(user_id)
+        if expected_version is not None and before.version != expected_version:
+            raise StaleVersionError(user_id, expected_version)
         if not changes:
-            user = uow.users.get(user_id)
-            if expected_version is not None and user.version != expected_version:
-                raise StaleVersionError(user_id, expected_version)
-            return user
-        return uow.commit_write(lambda: uow.users.change(user_id, changes, expected_version))
+            return before
+        after = uow.users.change(user_id, changes, expected_version)
+        uow.changes.record(Change.of(Action.CHANGED, before, after, actor, _now()))
+        uow.commit()
+        return after
 
 
 def remove_user(
@@ -71,10 +80,15 @@ def remove_user(
     *,
     actor: Actor = OPERATOR,
 ) -> None:
-    """Raises ForbiddenError, UserNotFoundError, StaleVersionError."""
+    """Keeps the user restorable (domain.history_use_cases.restore_user) until it is purged.
+    Raises ForbiddenError, UserNotFoundError, StaleVersionError."""
     require(actor, Permission.CHANGE_USERS)
     with uow:
-        uow.commit_write(lambda: uow.users.remove(user_id, expected_version))
+        user = uow.users.remove(user_id, expected_version)
+        now = _now()
+        uow.deleted.add(user, now)
+        uow.changes.record(Change.of(Action.DELETED, user, None, actor, now))
+        uow.commit()
 
 
 def list_users(uow: UnitOfWork, query: UserQuery, *, actor: Actor = OPERATOR) -> UserPage:
@@ -112,6 +126,10 @@ def list_users(uow: UnitOfWork, query: UserQuery, *, actor: Actor = OPERATOR) ->
             users = tuple(find_first(page.size, offset=page.start))
             return UserPage(users, *counted_total(total, bound))
         return _page_from_the_end(repository, query, page, bound)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _page_from_the_end(

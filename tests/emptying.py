@@ -6,19 +6,23 @@ from sqlalchemy import Engine, text
 
 
 def empty_database(engine: Engine) -> None:
-    """Every user and search key gone, ids restarted, the sharded count rows back at zero;
-    no account."""
+    """Every user, search key, change and deleted user gone, ids restarted, the sharded
+    count rows back at zero; no account."""
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            connection.execute(text("TRUNCATE users, user_search_keys RESTART IDENTITY"))
+            connection.execute(
+                text(
+                    "TRUNCATE users, user_search_keys, user_changes, deleted_users RESTART IDENTITY"
+                )
+            )
         elif engine.dialect.name in ("mysql", "mariadb"):
-            connection.execute(text("DELETE FROM users"))
-            connection.execute(text("DELETE FROM user_search_keys"))
-            connection.execute(text("ALTER TABLE users AUTO_INCREMENT = 1"))
+            for table in ("users", "user_search_keys", "user_changes", "deleted_users"):
+                connection.execute(text(f"DELETE FROM {table}"))
+                connection.execute(text(f"ALTER TABLE {table} AUTO_INCREMENT = 1"))
         else:
-            connection.execute(text("DELETE FROM users"))
-            connection.execute(text("DELETE FROM user_search_keys"))
-            connection.execute(text("DELETE FROM sqlite_sequence WHERE name = 'users'"))
+            for table in ("users", "user_search_keys", "user_changes", "deleted_users"):
+                connection.execute(text(f"DELETE FROM {table}"))
+            connection.execute(text("DELETE FROM sqlite_sequence"))
         connection.execute(text("UPDATE user_counts SET total = 0"))
         for table in ("setup_codes", "sign_in_failures", "sessions", "api_tokens", "accounts"):
             connection.execute(text(f"DELETE FROM {table}"))

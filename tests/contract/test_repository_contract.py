@@ -185,41 +185,6 @@ def test_a_failure_midway_leaves_nothing_of_the_unit_of_work(uow_factory: Factor
     assert count(uow_factory) == 1
 
 
-def test_commit_write_commits_each_kind_of_write(uow_factory: Factory) -> None:
-    with uow_factory() as uow:
-        added = uow.commit_write(lambda: uow.users.add(validate_new_user(_attributes("one"))))
-    with uow_factory() as uow:
-        changed = uow.commit_write(lambda: uow.users.change(added.id, {"age": 7}, 1))
-    assert get(uow_factory, added.id) == changed
-    assert changed.version == 2
-    other = add(uow_factory, "two")
-    with uow_factory() as uow:
-        uow.commit_write(lambda: uow.users.remove(other.id, 1))
-    assert find(uow_factory) == ["one"]
-    assert count(uow_factory) == 1
-
-
-def test_a_refused_commit_write_changes_nothing_and_the_unit_goes_on(uow_factory: Factory) -> None:
-    taken = add(uow_factory, "taken")
-    with uow_factory() as uow:
-        with pytest.raises(DuplicateNameError):
-            uow.commit_write(lambda: uow.users.add(validate_new_user(_attributes("TAKEN"))))
-        with pytest.raises(StaleVersionError):
-            uow.commit_write(lambda: uow.users.change(taken.id, {"age": 5}, 9))
-        assert uow.users.get(taken.id) == taken
-        uow.commit_write(lambda: uow.users.add(validate_new_user(_attributes("after"))))
-    assert find(uow_factory) == ["taken", "after"]
-    assert count(uow_factory) == 2
-
-
-def test_commit_write_after_other_writes_commits_them_all(uow_factory: Factory) -> None:
-    with uow_factory() as uow:
-        first = uow.users.add(validate_new_user(_attributes("first")))
-        uow.commit_write(lambda: uow.users.change(first.id, {"age": 3}, None))
-    assert get(uow_factory, first.id).age == 3
-    assert count(uow_factory) == 1
-
-
 @pytest.mark.parametrize(
     "selection",
     [

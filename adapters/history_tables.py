@@ -1,0 +1,49 @@
+"""The users' history and the deleted users kept restorable (migration 0009), on the shared
+`metadata` of adapters/tables.py, so the migration drift check covers them.
+
+Attribute values are stored as JSON text, not a column each: history outlives changes to
+the set of attributes, and a new attribute needs no migration here.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, Column, Identity, Index, Integer, String, Table, Text
+
+from adapters.mariadb import TABLE_OPTIONS
+from adapters.tables import metadata, timestamp_type
+from domain.accounts import ACCOUNT_NAME_MAX
+from domain.history import Action
+
+_ACTIONS = "action IN (" + ", ".join(f"'{action.value}'" for action in Action) + ")"
+
+user_changes = Table(
+    "user_changes",
+    metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("user_id", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("at", timestamp_type(), nullable=False),
+    Column("actor", String(ACCOUNT_NAME_MAX), nullable=False),
+    Column("token_id", Integer, nullable=True),
+    # {"attribute": [before, after], ...}; NULL once the user is purged.
+    Column("changed", Text, nullable=True),
+    CheckConstraint(_ACTIONS, name="action_known"),
+    sqlite_autoincrement=True,
+    **TABLE_OPTIONS,
+)
+# A user's history, newest first, is a walk of this index backwards.
+Index(None, user_changes.c.user_id, user_changes.c.id)
+
+deleted_users = Table(
+    "deleted_users",
+    metadata,
+    # The order of deletions: the list of deleted users pages by it.
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("user_id", Integer, nullable=False, unique=True),
+    Column("version", Integer, nullable=False),
+    Column("attributes", Text, nullable=False),  # {"name": ..., ...} as the user was
+    Column("deleted_at", timestamp_type(), nullable=False, index=True),
+    sqlite_autoincrement=True,
+    **TABLE_OPTIONS,
+)

@@ -1,0 +1,272 @@
+"""The history and deleted-users contract: every adapter behaves the same (memory, SQLite,
+PostgreSQL, MariaDB)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain.errors import DuplicateNameError, UserNotFoundError
+from domain.history import Action, AttributeChange, Change
+from domain.model import User
+from domain.ports import UnitOfWork
+from domain.queries import SortOrder, UserFilter
+from domain.validation import validate_new_user
+from tests.support.users import user_attributes
+
+Factory = Callable[[], UnitOfWork]
+T0 = datetime(2026, 1, 2, 3, 4, 5, 123000, tzinfo=UTC)
+
+
+def add(uow_factory: Factory, name: str) -> User:
+    with uow_factory() as uow:
+        user = uow.users.add(validate_new_user(user_attributes(name=name)))
+        uow.commit()
+    return user
+
+
+def change(user_id: int, n: int, *, actor: str = "ada", token_id: int | None = None) -> Change:
+    """The n-th change of a user: age n - 1 to n."""
+    return Change(
+        user_id,
+        n,
+        Action.CHANGED,
+        T0 + timedelta(minutes=n),
+        actor,
+        token_id,
+        {"age": AttributeChange(n - 1, n)},
+    )
+
+
+def record(uow_factory: Factory, *changes: Change) -> None:
+    with uow_factory() as uow:
+        for entry in changes:
+            uow.changes.record(entry)
+        uow.commit()
+
+
+def history(uow_factory: Factory, user_id: int, **window: int) -> list[int]:
+    """The versions of the user's changes in the window, in the order given."""
+    window.setdefault("limit", 100)
+    with uow_factory() as uow:
+        return [entry.version for entry in uow.changes.history(user_id, **window)]
+
+
+def test_a_recorded_change_reads_back_as_it_was_with_an_id(uow_factory: Factory) -> None:
+    entry = Change(
+        7,
+        3,
+        Action.CHANGED,
+        T0,
+        "grace.h",
+        42,
+        {
+            "name": AttributeChange("Zoë 🎉", "ZOË 🎈"),
+            "address": AttributeChange('a\nb "quoted" \\ back', "北京"),
+            "age": AttributeChange(0, 150),
+        },
+    )
+    record(uow_factory, entry)
+    with uow_factory() as uow:
+        (stored,) = uow.changes.history(7, limit=10)
+    assert stored.id is not None
+    assert stored.at == T0 and stored.at.tzinfo is not None
+    assert (stored.user_id, stored.version, stored.action, stored.actor, stored.token_id) == (
+        7,
+        3,
+        Action.CHANGED,
+        "grace.h",
+        42,
+    )
+    assert stored.changed == entry.changed
+
+
+def test_creation_and_deletion_values_include_none(uow_factory: Factory) -> None:
+    created = Change(5, 1, Action.CREATED, T0, "op", None, {"name": AttributeChange(None, "x")})
+    deleted = Change(5, 1, Action.DELETED, T0, "op", None, {"name": AttributeChange("x", None)})
+    record(uow_factory, created, deleted)
+    with uow_factory() as uow:
+        newest, oldest = uow.changes.history(5, limit=10)
+    assert (newest.action, newest.changed) == (Action.DELETED, deleted.changed)
+    assert (oldest.action, oldest.changed) == (Action.CREATED, created.changed)
+    assert newest.token_id is None
+
+
+def test_history_is_newest_first_and_only_the_users_own(uow_factory: Factory) -> None:
+    record(uow_factory, change(1, 1), change(2, 1), change(1, 2), change(1, 3), change(2, 2))
+    assert history(uow_factory, 1) == [3, 2, 1]
+    assert history(uow_factory, 2) == [2, 1]
+    assert history(uow_factory, 3) == []
+
+
+def test_history_pages_by_the_ids_of_changes(uow_factory: Factory) -> None:
+    record(uow_factory, *(change(1, n) for n in range(1, 8)))
+    with uow_factory() as uow:
+        ids = {entry.version: entry.id for entry in uow.changes.history(1, limit=100)}
+    assert history(uow_factory, 1, limit=3) == [7, 6, 5]
+    assert history(uow_factory, 1, limit=3, older_than=ids[5]) == [4, 3, 2]
+    assert history(uow_factory, 1, limit=3, older_than=ids[2]) == [1]
+    assert history(uow_factory, 1, limit=3, older_than=ids[1]) == []
+    # Newer than a change: the ones nearest it, still newest first.
+    assert history(uow_factory, 1, limit=3, newer_than=ids[1]) == [4, 3, 2]
+    assert history(uow_factory, 1, limit=3, newer_than=ids[5]) == [7, 6]
+    assert history(uow_factory, 1, limit=3, newer_than=ids[7]) == []
+
+
+def test_ids_of_changes_grow_with_each_record(uow_factory: Factory) -> None:
+    record(uow_factory, change(1, 1))
+    record(uow_factory, change(2, 1), change(1, 2))
+    with uow_factory() as uow:
+        ids = [entry.id or 0 for entry in uow.changes.history(1, limit=10)]
+        (other,) = uow.changes.history(2, limit=10)
+    assert ids[0] > (other.id or 0) > ids[1]
+
+
+def test_forgetting_drops_values_of_those_users_only(uow_factory: Factory) -> None:
+    record(uow_factory, change(1, 1), change(2, 1), change(3, 1), change(1, 2))
+    with uow_factory() as uow:
+        uow.changes.forget([1, 3])
+        uow.commit()
+    with uow_factory() as uow:
+        forgotten = uow.changes.history(1, limit=10) + uow.changes.history(3, limit=10)
+        (kept,) = uow.changes.history(2, limit=10)
+    assert [entry.changed for entry in forgotten] == [None, None, None]
+    assert [(e.actor, e.action, e.version) for e in forgotten] == [
+        ("ada", Action.CHANGED, 2),
+        ("ada", Action.CHANGED, 1),
+        ("ada", Action.CHANGED, 1),
+    ]
+    assert kept.changed == {"age": AttributeChange(0, 1)}
+
+
+def test_a_change_rolled_back_is_not_in_the_history(uow_factory: Factory) -> None:
+    with uow_factory() as uow:
+        uow.changes.record(change(1, 1))
+    with uow_factory() as uow:
+        uow.changes.record(change(1, 2))
+        uow.rollback()
+        uow.changes.record(change(1, 3))
+        uow.commit()
+    assert history(uow_factory, 1) == [3]
+
+
+# --- lock, remove and put back -------------------------------------------------------------
+
+
+def test_lock_reads_the_user_and_an_unknown_one_is_not_found(uow_factory: Factory) -> None:
+    user = add(uow_factory, "locked")
+    with uow_factory() as uow:
+        assert uow.users.lock(user.id) == user
+        with pytest.raises(UserNotFoundError):
+            uow.users.lock(user.id + 1)
+
+
+def test_remove_returns_the_user_as_it_was(uow_factory: Factory) -> None:
+    user = add(uow_factory, "removed")
+    with uow_factory() as uow:
+        changed = uow.users.change(user.id, {"age": 99}, None)
+        assert uow.users.remove(user.id, 2) == changed
+        uow.commit()
+
+
+def test_a_user_put_back_has_its_id_version_and_is_found_and_counted(
+    uow_factory: Factory,
+) -> None:
+    first, second = add(uow_factory, "Ünïque first"), add(uow_factory, "second")
+    with uow_factory() as uow:
+        removed = uow.users.remove(first.id, None)
+        uow.commit()
+    back = User(**{**removed.attributes(), "id": removed.id, "version": removed.version + 1})
+    with uow_factory() as uow:
+        uow.users.put_back(back)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.users.get(first.id) == back
+        assert uow.users.count(UserFilter()) == 2
+        found = uow.users.find(UserFilter.build(search="ÜNÏQUE"), SortOrder.parse("id"), limit=5)
+        assert found == [back]
+        # New users still get new ids.
+        third = uow.users.add(validate_new_user(user_attributes(name="third")))
+    assert third.id > second.id
+
+
+def test_putting_back_a_user_whose_name_is_taken_changes_nothing(uow_factory: Factory) -> None:
+    first = add(uow_factory, "Taken Name")
+    with uow_factory() as uow:
+        removed = uow.users.remove(first.id, None)
+        uow.commit()
+    add(uow_factory, "TAKEN name")
+    with pytest.raises(DuplicateNameError), uow_factory() as uow:
+        uow.users.put_back(removed)
+    with uow_factory() as uow:
+        assert uow.users.count(UserFilter()) == 1
+        with pytest.raises(UserNotFoundError):
+            uow.users.get(first.id)
+
+
+# --- deleted users ---------------------------------------------------------------------------
+
+
+def delete(uow_factory: Factory, name: str, at: datetime) -> User:
+    user = add(uow_factory, name)
+    with uow_factory() as uow:
+        uow.deleted.add(uow.users.remove(user.id, None), at)
+        uow.commit()
+    return user
+
+
+def deleted_names(uow_factory: Factory, **window: int) -> list[str]:
+    window.setdefault("limit", 100)
+    with uow_factory() as uow:
+        return [d.user.name for d in uow.deleted.find(**window)]
+
+
+def test_deleted_users_list_the_latest_deletion_first_and_page(uow_factory: Factory) -> None:
+    for n in range(5):
+        delete(uow_factory, f"gone {n}", T0 + timedelta(days=n))
+    assert deleted_names(uow_factory) == [f"gone {n}" for n in (4, 3, 2, 1, 0)]
+    with uow_factory() as uow:
+        page = uow.deleted.find(limit=2)
+        after = uow.deleted.find(limit=2, older_than=page[-1].sequence)
+    assert [d.user.name for d in page] == ["gone 4", "gone 3"]
+    assert [d.user.name for d in after] == ["gone 2", "gone 1"]
+
+
+def test_a_deleted_user_is_taken_once_whole(uow_factory: Factory) -> None:
+    user = delete(uow_factory, "Zoë 🎉", T0)
+    with uow_factory() as uow:
+        taken = uow.deleted.take(user.id)
+        uow.commit()
+    assert taken.user == user
+    assert taken.deleted_at == T0
+    with uow_factory() as uow, pytest.raises(UserNotFoundError):
+        uow.deleted.take(user.id)
+    assert deleted_names(uow_factory) == []
+
+
+def test_taking_rolled_back_leaves_the_user_restorable(uow_factory: Factory) -> None:
+    user = delete(uow_factory, "kept", T0)
+    with uow_factory() as uow:
+        uow.deleted.take(user.id)
+    assert deleted_names(uow_factory) == ["kept"]
+
+
+def test_purge_takes_only_users_deleted_before_the_moment_in_batches(
+    uow_factory: Factory,
+) -> None:
+    old = [delete(uow_factory, f"old {n}", T0 + timedelta(hours=n)) for n in range(3)]
+    delete(uow_factory, "recent", T0 + timedelta(days=30))
+    cutoff = T0 + timedelta(days=1)
+    with uow_factory() as uow:
+        first = uow.deleted.purge(cutoff, limit=2)
+        uow.commit()
+    with uow_factory() as uow:
+        second = uow.deleted.purge(cutoff, limit=2)
+        uow.commit()
+    assert len(first) == 2 and len(second) == 1
+    assert sorted(first + second) == [user.id for user in old]
+    assert deleted_names(uow_factory) == ["recent"]
+    with uow_factory() as uow:
+        assert uow.deleted.purge(cutoff, limit=2) == []
