@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import cast
 
 from starlette.applications import Starlette
@@ -85,6 +86,7 @@ def build_app(settings: Settings) -> Starlette:
         allowed_hosts=settings.allowed_hosts,
         # A hung database: a 503 in bounded time, not a request stuck for ever.
         run=runner_giving_up_after(ANSWER_BOUND_S),
+        retention=timedelta(days=settings.retention_days),
     )
 
 
@@ -97,6 +99,7 @@ def build_memory_app(settings: Settings | None = None) -> Starlette:
         security=Security(accounts, password_credentials(audit)),
         cors_origins=settings.cors_origins,
         allowed_hosts=settings.allowed_hosts,
+        retention=timedelta(days=settings.retention_days),
     )
 
 

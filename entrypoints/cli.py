@@ -20,10 +20,14 @@ from entrypoints.config import (
     DEFAULT_DATABASE_URL,
     DEFAULT_HOST,
     DEFAULT_PORT,
+    DEFAULT_RETENTION_DAYS,
     LOG_LEVEL_VARIABLE,
     LOG_LEVELS,
+    MAX_RETENTION_DAYS,
+    RETENTION_VARIABLE,
     Settings,
     is_loopback,
+    parse_retention_days,
 )
 
 logger = logging.getLogger("users_service.cli")
@@ -48,6 +52,8 @@ environment:
   {ALLOWED_HOSTS_VARIABLE}  comma-separated Host header values answered when --allowed-host is
                  not given (default: bound to loopback, localhost, 127.0.0.1 and [::1]
                  with the port; bound elsewhere, any host)
+  {RETENTION_VARIABLE}  days a deleted user can be restored before it is purged, when
+                 --deleted-retention-days is not given (default: {DEFAULT_RETENTION_DAYS})
 
 `serve` brings the schema to the newest version itself before listening, safely when several
 processes start at once. SIGTERM or SIGINT stops it cleanly (exit status 0).
@@ -112,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
         "bound to loopback, else any host); other hosts get a 400",
     )
     serve.add_argument(
+        "--deleted-retention-days",
+        type=_retention_days,
+        metavar="DAYS",
+        help="keep a deleted user restorable this many days, then purge it and its values "
+        f"from the history (1 to {MAX_RETENTION_DAYS}; default: ${RETENTION_VARIABLE}, "
+        f"else {DEFAULT_RETENTION_DAYS})",
+    )
+    serve.add_argument(
         "--log-level",
         choices=LOG_LEVELS,
         help=f"log level (default: ${LOG_LEVEL_VARIABLE}, else info)",
@@ -140,6 +154,13 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
+
+
+def _retention_days(text: str) -> int:
+    try:
+        return parse_retention_days(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def log_config(level: str) -> dict[str, Any]:
@@ -263,21 +284,26 @@ def _serve(settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "serve":
-        settings = Settings.load(
-            os.environ,
-            database_url=args.database_url,
-            cors_origins=args.cors_origin,
-            log_level=args.log_level,
-            allowed_hosts=args.allowed_host,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            trusted_proxies=args.trusted_proxy,
-        )
-    else:
-        settings = Settings.load(os.environ, database_url=args.database_url)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            settings = Settings.load(
+                os.environ,
+                database_url=args.database_url,
+                cors_origins=args.cors_origin,
+                log_level=args.log_level,
+                allowed_hosts=args.allowed_host,
+                host=args.host,
+                port=args.port,
+                workers=args.workers,
+                trusted_proxies=args.trusted_proxy,
+                retention_days=args.deleted_retention_days,
+            )
+        else:
+            settings = Settings.load(os.environ, database_url=args.database_url)
+    except ValueError as error:  # a setting from the environment
+        parser.error(str(error))
     logging.config.dictConfig(log_config(settings.log_level))
     if args.command == "serve":
         return _serve(settings)

@@ -22,6 +22,10 @@ CORS_ORIGINS_VARIABLE: Final = "CORS_ORIGINS"
 LOG_LEVEL_VARIABLE: Final = "LOG_LEVEL"
 TRUSTED_PROXIES_VARIABLE: Final = "TRUSTED_PROXIES"
 ALLOWED_HOSTS_VARIABLE: Final = "ALLOWED_HOSTS"
+RETENTION_VARIABLE: Final = "DELETED_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS: Final = 30
+#: Ten years: a longer retention is a mistake, not a policy.
+MAX_RETENTION_DAYS: Final = 3650
 #: In an allowed-hosts list: every host.
 ANY_HOST: Final = "*"
 
@@ -65,6 +69,9 @@ class Settings:
     #: Host header values answered (hosts.py); `*` any. Default: from `host` and `port`.
     allowed_hosts: tuple[str, ...] = field(converter=_origins)
 
+    #: Days a deleted user stays restorable before it is purged.
+    retention_days: int = DEFAULT_RETENTION_DAYS
+
     @allowed_hosts.default
     def _allowed_hosts_for_the_address(self) -> tuple[str, ...]:
         return default_allowed_hosts(self.host, self.port)
@@ -82,9 +89,13 @@ class Settings:
         port: int = DEFAULT_PORT,
         workers: int = 1,
         trusted_proxies: Sequence[str] | None = None,
+        retention_days: int | None = None,
     ) -> Settings:
-        """Flags win over the environment, which wins over the defaults."""
+        """Flags win over the environment, which wins over the defaults. Raises ValueError
+        for a retention that is not a number of days from 1 to MAX_RETENTION_DAYS."""
         return cls(
+            retention_days=retention_days
+            or parse_retention_days(environ.get(RETENTION_VARIABLE) or DEFAULT_RETENTION_DAYS),
             database_url=database_url or environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL,
             host=host,
             port=port,
@@ -111,4 +122,14 @@ class Settings:
             LOG_LEVEL_VARIABLE: self.log_level,
             TRUSTED_PROXIES_VARIABLE: ",".join(self.trusted_proxies),
             ALLOWED_HOSTS_VARIABLE: ",".join(self.allowed_hosts),
+            RETENTION_VARIABLE: str(self.retention_days),
         }
+
+
+def parse_retention_days(value: str | int) -> int:
+    """Raises ValueError unless `value` is a whole number of days from 1 to
+    MAX_RETENTION_DAYS."""
+    days = int(value)
+    if not 1 <= days <= MAX_RETENTION_DAYS:
+        raise ValueError(f"the retention must be 1 to {MAX_RETENTION_DAYS} days, got {days}")
+    return days

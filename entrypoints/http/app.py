@@ -6,6 +6,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import anyio
@@ -18,12 +19,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from domain.errors import StorageUnavailableError
+from domain.errors import DomainError, StorageUnavailableError
+from domain.history import DEFAULT_RETENTION
+from domain.history_use_cases import purge_deleted_users
 from entrypoints.config import ANY_HOST
 from entrypoints.http.account_routes import account_routes
 from entrypoints.http.auth import Authenticator, Security
 from entrypoints.http.auth_errors import auth_exception_handlers
 from entrypoints.http.errors import exception_handlers
+from entrypoints.http.history_routes import history_routes
 from entrypoints.http.hosts import AllowedHostsMiddleware
 from entrypoints.http.ids import CONVERTOR_NAME
 from entrypoints.http.middleware import BodyLimitMiddleware, ServiceMiddleware
@@ -44,6 +48,8 @@ logger = logging.getLogger("users_service.app")
 #: connection pool to match, so no endpoint waits for a connection and none is opened per
 #: request.
 ENDPOINT_THREADS: Final = 16
+#: Deleted users past their retention period are purged at start and then this often.
+PURGE_EVERY: Final = timedelta(hours=1)
 
 #: How the blocking endpoints run: `await run(endpoint, request)`. The default is Starlette's
 #: thread pool; the wiring passes one that gives up on a database that never answers.
@@ -91,12 +97,14 @@ def api_routes(
     readiness: Callable[[], None] | None,
     run: Runner,
     auth: Authenticator,
+    retention: timedelta,
 ) -> list[BaseRoute]:
     users = UserResources(uow_factory)
     collection = auth.guard(_run_with(run, users.collection))
     item = auth.guard(_run_with(run, users.item))
     return [
         *account_routes(auth),
+        *history_routes(uow_factory, retention, lambda e: auth.guard(_run_with(run, e))),
         Route("/api/v1/users", collection, methods=COLLECTION_METHODS),
         Route("/api/v1/users.json", collection, methods=COLLECTION_METHODS),
         Route(f"/api/v1/users/{{user_id:{CONVERTOR_NAME}}}", item, methods=ITEM_METHODS),
@@ -124,14 +132,43 @@ def runner_giving_up_after(seconds: float) -> Runner:
     return run
 
 
-@contextlib.asynccontextmanager
-async def _lifespan(app: Starlette) -> AsyncIterator[None]:
-    anyio.to_thread.current_default_thread_limiter().total_tokens = ENDPOINT_THREADS
-    logger.info("users-service ready")
-    try:
-        yield
-    finally:
-        logger.info("users-service stopping")
+def _purging(uow_factory: UnitOfWorkFactory, retention: timedelta) -> Callable[[], None]:
+    """One purge of the deleted users past `retention`, logged; a failure is logged too and
+    the next round tries again."""
+
+    def purge() -> None:
+        try:
+            purged = purge_deleted_users(uow_factory, datetime.now(UTC), retention)
+        except Exception as error:  # the next round tries again; the service goes on
+            reason = error if isinstance(error, DomainError) else type(error).__name__
+            logger.warning("purging deleted users failed: %s", reason)
+            return
+        if purged:
+            logger.info("purged %d users deleted more than %s ago", purged, retention)
+
+    return purge
+
+
+def _lifespan(purge: Callable[[], None]) -> Callable[[Starlette], Any]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = ENDPOINT_THREADS
+
+        async def purge_now_and_then() -> None:
+            while True:
+                await anyio.to_thread.run_sync(purge, abandon_on_cancel=True)
+                await anyio.sleep(PURGE_EVERY.total_seconds())
+
+        logger.info("users-service ready")
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(purge_now_and_then)
+            try:
+                yield
+            finally:
+                tasks.cancel_scope.cancel()
+                logger.info("users-service stopping")
+
+    return lifespan
 
 
 def create_app(
@@ -142,6 +179,7 @@ def create_app(
     cors_origins: Sequence[str] = (),
     allowed_hosts: Sequence[str] | None = None,
     run: Runner = run_in_threadpool,
+    retention: timedelta = DEFAULT_RETENTION,
 ) -> Starlette:
     """The whole HTTP service over any unit-of-work factory (SQL in production, memory in tests).
 
@@ -149,7 +187,8 @@ def create_app(
     CORS stays off unless `cors_origins` names the origins allowed to call the API. With
     `allowed_hosts`, a request for another host (Host header) gets a 400 (hosts.py); None or
     `*` among them answers any host. `run` runs the endpoints that reach storage (Starlette's
-    thread pool unless told otherwise). `security` says who is signed in (auth.py).
+    thread pool unless told otherwise). `security` says who is signed in (auth.py). Deleted
+    users stay restorable for `retention`, then a task of the app's lifespan purges them.
     """
     # One layer for the headers, the log and the body limit; with CORS, the body limit stays
     # inside CORS so that a refused body still carries the CORS headers.
@@ -176,10 +215,10 @@ def create_app(
         middleware.append(Middleware(BodyLimitMiddleware))
     return Starlette(
         routes=[
-            *api_routes(uow_factory, readiness, run, Authenticator(security)),
+            *api_routes(uow_factory, readiness, run, Authenticator(security), retention),
             *webclient_routes(),
         ],
         middleware=middleware,
         exception_handlers={**exception_handlers(), **auth_exception_handlers()},
-        lifespan=_lifespan,
+        lifespan=_lifespan(_purging(uow_factory, retention)),
     )

@@ -28,7 +28,9 @@ CURSOR_MEDIA_TYPE: Final = f'{JSONAPI_MEDIA_TYPE}; profile="{CURSOR_PROFILE}"'
 JSONAPI_OBJECT: Final = {"version": "1.1"}
 _CURSOR_JSONAPI_OBJECT: Final = {"version": "1.1", "profile": [CURSOR_PROFILE]}
 
-Fields = frozenset[str] | None  # a sparse fieldset; None means every attribute
+Fields = frozenset[str] | None  # a sparse fieldset; None means every field
+#: A user's relationships: only links to where the related resources are listed.
+RELATIONSHIPS: Final = ("history",)
 
 _encoder = json.JSONEncoder(separators=(",", ":"))
 #: A user's attribute values in ATTRIBUTES order, read in one call (the hot path).
@@ -57,16 +59,20 @@ def media_type(*, cursor_profile: bool = False) -> str:
 
 def resource_object(user: User, fields: Fields = None, base: str = "") -> dict[str, Any]:
     """`base` is the scheme and host links start with (links.origin)."""
+    path = base + user_path(user.id)
     if fields is None:
         attributes = dict(zip(ATTRIBUTES, _attribute_values(user), strict=True))
     else:
         attributes = {name: getattr(user, name) for name in ATTRIBUTES if name in fields}
-    return {
+    resource: dict[str, Any] = {
         "type": RESOURCE_TYPE,
         "id": str(user.id),
         "attributes": attributes,
-        "links": {"self": base + user_path(user.id)},
+        "links": {"self": path},
     }
+    if fields is None or "history" in fields:
+        resource["relationships"] = {"history": {"links": {"related": path + "/history"}}}
+    return resource
 
 
 def resource_document(user: User, fields: Fields = None, base: str = "") -> dict[str, Any]:

@@ -60,6 +60,24 @@ SCHEMAS: Final[dict[str, Any]] = {
             "type": {"const": "users"},
             "id": {"type": "string", "pattern": "^[0-9]+$"},
             "attributes": _ref("UserAttributes"),
+            "relationships": {
+                "type": "object",
+                "description": "Left out when a sparse fieldset (fields[users]) leaves out "
+                "`history`.",
+                "properties": {
+                    "history": {
+                        "type": "object",
+                        "required": ["links"],
+                        "properties": {
+                            "links": {
+                                "type": "object",
+                                "required": ["related"],
+                                "properties": {"related": _URI},
+                            }
+                        },
+                    }
+                },
+            },
             "links": {
                 "type": "object",
                 "required": ["self"],
@@ -240,11 +258,14 @@ def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any
 
 _FIELDS = _query(
     "fields[users]",
-    "Sparse fieldset: a comma-separated list of attributes to return.",
+    "Sparse fieldset: a comma-separated list of attributes (and `history`, the relationship) "
+    "to return.",
     {"type": "string"},
 )
 _INCLUDE = _query(
-    "include", "Not supported (users have no relationships): always a 400.", {"type": "string"}
+    "include",
+    "Not supported (follow relationships.history.links.related instead): always a 400.",
+    {"type": "string"},
 )
 _LIST_PARAMETERS: Final = [
     _query(

@@ -10,6 +10,7 @@ from domain.accounts import ACCOUNT_NAME_MAX, PASSWORD_MIN, ROLE_NAMES, TOKEN_DA
 from entrypoints.http.auth import SESSION_COOKIE
 from entrypoints.http.jsonapi import JSONAPI_MEDIA_TYPE
 from entrypoints.http.openapi import _errors, openapi_document
+from entrypoints.http.openapi_history import history_paths
 
 SCHEMES: Final = {
     "bearerToken": {
@@ -199,6 +200,7 @@ def _paths() -> dict[str, Any]:
 def secured_document() -> dict[str, Any]:
     document = openapi_document()
     document["paths"].update(_paths())
+    document["paths"].update(history_paths())
     document["components"]["securitySchemes"] = SCHEMES
     document["security"] = SIGNED_IN
     for item in document["paths"].values():

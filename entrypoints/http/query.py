@@ -13,6 +13,7 @@ from typing import Final
 
 from attrs import frozen
 
+from domain.history_use_cases import Window
 from domain.model import ATTRIBUTES, STRING_ATTRIBUTES
 from domain.queries import (
     DEFAULT_PAGE_SIZE,
@@ -24,7 +25,7 @@ from domain.queries import (
     UserQuery,
 )
 from entrypoints.http.errors import invalid_parameter
-from entrypoints.http.jsonapi import CURSOR_ERROR_TYPE, RESOURCE_TYPE, Fields
+from entrypoints.http.jsonapi import CURSOR_ERROR_TYPE, RELATIONSHIPS, RESOURCE_TYPE, Fields
 
 Params = Sequence[tuple[str, str]]
 
@@ -60,7 +61,10 @@ def _single_values(params: Params, allowed: frozenset[str]) -> dict[str, str]:
     values: dict[str, str] = {}
     for name, value in params:
         if name == "include":
-            raise invalid_parameter("include", "users have no relationships to include")
+            raise invalid_parameter(
+                "include",
+                "related resources are not included; follow a relationship's related link",
+            )
         if name not in allowed:
             if _LOWERCASE.fullmatch(name) or name.startswith(_RESERVED_FAMILIES):
                 raise invalid_parameter(name, f"unknown query parameter {name!r}")
@@ -72,15 +76,13 @@ def _single_values(params: Params, allowed: frozenset[str]) -> dict[str, str]:
 
 
 def parse_fields(value: str | None) -> Fields:
-    """`fields[users]=name,age`; an empty value selects no attributes."""
+    """`fields[users]=name,age,history`; an empty value selects no fields."""
     if value is None:
         return None
     names = frozenset(name for name in value.split(",") if name)
-    unknown = sorted(names - set(ATTRIBUTES))
+    unknown = sorted(names - set(ATTRIBUTES) - set(RELATIONSHIPS))
     if unknown:
-        raise invalid_parameter(
-            _FIELDS_PARAMETER, f"users have no attribute {unknown[0]!r} to select"
-        )
+        raise invalid_parameter(_FIELDS_PARAMETER, f"users have no field {unknown[0]!r} to select")
     return names
 
 
@@ -167,3 +169,27 @@ def parse_list_query(params: Params) -> ListRequest:
         (name, value) for name, value in params if name in values and name not in _PAGE_PARAMETERS
     )
     return ListRequest(UserQuery(selection, order, page), fields, kept)
+
+
+def _row_id(name: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not _DIGITS.fullmatch(value) or int(value) < 1:
+        raise invalid_parameter(name, f"{name} must be a cursor from a pagination link")
+    return int(value)
+
+
+def parse_window(params: Params, *, newer: bool) -> Window:
+    """`page[size]` and `page[after]` (and, with `newer`, `page[before]`) of a list paged by
+    the ids of its entries, newest first. Raises RequestError."""
+    allowed = {"page[size]", "page[after]", *(("page[before]",) if newer else ())}
+    values = _single_values(params, frozenset(allowed))
+    older_than = _row_id("page[after]", values.get("page[after]"))
+    newer_than = _row_id("page[before]", values.get("page[before]"))
+    if older_than is not None and newer_than is not None:
+        raise invalid_parameter(
+            "page[before]",
+            "range pagination (page[after] with page[before]) is not supported",
+            type_link=RANGE_NOT_SUPPORTED_TYPE,
+        )
+    return Window(_page_size(values.get("page[size]")), older_than, newer_than)

@@ -117,11 +117,15 @@ def test_a_resource_object_renders_the_id_as_a_string_and_respects_fieldsets() -
         "type": "users",
         "id": "7",
         "attributes": user_attributes(name="Ada", address="London"),
+        "relationships": {"history": {"links": {"related": "/api/v1/users/7/history"}}},
         "links": {"self": "/api/v1/users/7"},
     }
-    assert resource_object(USER, frozenset({"website"}))["attributes"] == {
-        "website": "https://ada.example"
-    }
+    website_only = resource_object(USER, frozenset({"website"}))
+    assert website_only["attributes"] == {"website": "https://ada.example"}
+    assert "relationships" not in website_only
+    history_only = resource_object(USER, frozenset({"history"}))
+    assert history_only["attributes"] == {}
+    assert history_only["relationships"]["history"]["links"]["related"].endswith("/7/history")
 
 
 def test_json_bytes_are_compact_utf8_and_ascii_escaped_for_lone_surrogates() -> None:

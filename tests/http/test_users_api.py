@@ -36,6 +36,9 @@ def test_creating_a_user_answers_201_with_location_etag_and_the_resource(
         "type": "users",
         "id": "1",
         "attributes": attributes(),
+        "relationships": {
+            "history": {"links": {"related": "http://testserver/api/v1/users/1/history"}}
+        },
         "links": {"self": "http://testserver/api/v1/users/1"},
     }
     assert response.headers["location"] == "http://testserver/api/v1/users/1"
