@@ -17,7 +17,9 @@ from domain.errors import UserNotFoundError
 from domain.history import Action, AttributeChange, Change, DeletedUser
 from domain.model import User
 
+# Built once, as adapters/sql.py does: building a statement costs more than running it.
 _RECORD: Final = insert(user_changes)
+_ADD_DELETED: Final = insert(deleted_users)
 _DELETE_RETURNING: Final = (
     delete(deleted_users)
     .where(deleted_users.c.user_id == bindparam("match_id"))
@@ -111,14 +113,14 @@ class SqlDeletedUsers:
         self._execute = execute
 
     def add(self, user: User, deleted_at: datetime) -> None:
-        statement = insert(deleted_users).values(
-            user_id=user.id,
-            version=user.version,
-            attributes=_json(user.attributes()),
-            deleted_at=deleted_at,
-        )
+        values = {
+            "user_id": user.id,
+            "version": user.version,
+            "attributes": _json(user.attributes()),
+            "deleted_at": deleted_at,
+        }
         with storage_errors():
-            self._execute(statement, None)
+            self._execute(_ADD_DELETED, values)
 
     def take(self, user_id: int) -> DeletedUser:
         with storage_errors():
