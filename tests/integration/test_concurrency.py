@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,9 +17,10 @@ from adapters.schema import upgrade_to_head
 from adapters.sql import check_database, create_engine_for
 from adapters.unit_of_work import sql_uow_factory
 from domain.errors import DuplicateNameError, StaleVersionError, StorageUnavailableError
+from domain.history_use_cases import Window, deleted_users, purge_deleted_users, user_history
 from domain.model import ATTRIBUTES
 from domain.queries import UserQuery
-from domain.use_cases import change_user, get_user, list_users, register_user
+from domain.use_cases import change_user, get_user, list_users, register_user, remove_user
 from tests.support.users import user_attributes
 
 THREADS = 20
@@ -179,3 +181,35 @@ def test_a_write_alone_takes_a_live_connection_after_the_pool_was_killed(engine:
     changed = change_user(uow(), users[0].id, {"age": 40}, 1)
     assert changed.version == 2
     assert register_user(uow(), _attributes("after the kill")).version == 1
+
+
+def test_twenty_changes_at_once_leave_a_history_that_replays_to_the_user(engine: Engine) -> None:
+    """Each change's "before" is the state the one before it left: replaying the history
+    from the creation gives the user as stored (the lock, not luck, orders them)."""
+    uow = sql_uow_factory(engine)
+    user = register_user(uow(), _attributes("replayed"))
+    outcomes = _at_once(
+        lambda index: change_user(uow(), user.id, {"age": index, "name": f"r{index}"})
+    )
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    page = user_history(uow(), user.id, Window(THREADS + 5))
+    state: dict[str, object] = {}
+    for change in reversed(page.changes):  # oldest first
+        assert change.changed is not None
+        for attribute, values in change.changed.items():
+            assert values.before == state.get(attribute), (change, state)
+            state[attribute] = values.after
+    assert state == get_user(uow(), user.id).attributes()
+    assert [c.version for c in page.changes] == list(range(THREADS + 1, 0, -1))
+
+
+def test_twenty_purges_at_once_purge_each_deleted_user_once(engine: Engine) -> None:
+    uow = sql_uow_factory(engine)
+    users = [register_user(uow(), _attributes(f"purged {n}")) for n in range(30)]
+    for user in users:
+        remove_user(uow(), user.id)
+    later = datetime.now(UTC) + timedelta(days=1)
+    outcomes = _at_once(lambda index: purge_deleted_users(uow, later, timedelta(hours=1)))
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    assert sum(outcomes) == len(users)
+    assert deleted_users(uow(), Window(100)) == ((), False)
