@@ -102,9 +102,6 @@ class InMemoryUserRepository:
         except KeyError:
             raise UserNotFoundError(user_id) from None
 
-    def lock(self, user_id: int) -> User:
-        return self.get(user_id)  # the unit of work holds the store's lock already
-
     def _get_at(self, user_id: int, expected_version: int | None) -> User:
         user = self.get(user_id)
         if expected_version is not None and user.version != expected_version:
@@ -113,13 +110,13 @@ class InMemoryUserRepository:
 
     def change(
         self, user_id: int, changes: Mapping[str, object], expected_version: int | None
-    ) -> User:
+    ) -> tuple[User, User]:
         user = self._get_at(user_id, expected_version)
         if "name" in changes:
             self._check_name_free(str(changes["name"]), user_id)
         changed = attrs.evolve(user, **changes, version=user.version + 1)  # type: ignore[arg-type]
         self._put(changed)
-        return changed
+        return user, changed
 
     def remove(self, user_id: int, expected_version: int | None) -> User:
         user = self._get_at(user_id, expected_version)

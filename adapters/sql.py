@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from adapters import listing, mariadb, search
+from adapters import listing, search
 from adapters.engine import StorageError, check_database, create_engine_for, storage_errors
 from adapters.tables import COUNT_SHARDS, SEARCH_SEPARATOR, user_counts, user_search_keys, users
 from domain.cursors import Key
@@ -56,12 +56,23 @@ _INSERT: Final = insert(users).returning(*_USER_COLUMNS)
 _CHANGE_ROW: Final = (
     update(users).where(users.c.id == bindparam("match_id")).values(version=users.c.version + 1)
 )
-_CHANGE_ROW_AT_VERSION: Final = _CHANGE_ROW.where(users.c.version == bindparam("match_version"))
-_CHANGE: Final = _CHANGE_ROW.returning(*_USER_COLUMNS)
-_CHANGE_AT_VERSION: Final = _CHANGE_ROW_AT_VERSION.returning(*_USER_COLUMNS)
+#: PostgreSQL: the change, and the user before it, in one statement. The user's row is read
+#: FOR UPDATE in a subquery (so "before" is the state this change replaces, whoever wrote
+#: just before) and joined to itself; RETURNING gives both states.
+_OLD: Final = _GET.with_for_update().subquery("old")
+_CHANGE_KEEPING_OLD: Final = (
+    update(users)
+    .where(users.c.id == _OLD.c.id)
+    .values(version=users.c.version + 1)
+    .returning(*(_OLD.c[c.name].label(f"old_{c.name}") for c in _USER_COLUMNS), *_USER_COLUMNS)
+)
+_CHANGE_KEEPING_OLD_AT_VERSION: Final = _CHANGE_KEEPING_OLD.where(
+    users.c.version == bindparam("match_version")
+)
+#: Elsewhere the user is read first, locked: MariaDB/MySQL by FOR UPDATE; SQLite, which has
+#: no row locks, by a write that takes the database's write lock (a transaction that has
+#: only read cannot always get it later: another writer's commit may come in between).
 _LOCK: Final = _GET.with_for_update()
-#: SQLite has no row locks: a write takes the database's write lock, which a transaction
-#: that has only read cannot always get later (another writer's commit came in between).
 _LOCK_SQLITE: Final = (
     update(users)
     .where(users.c.id == bindparam("match_id"))
@@ -104,9 +115,9 @@ _REKEY: Final = (
 )
 
 
-def _to_user(row: Row[Any]) -> User:
+def _to_user(row: Row[Any], prefix: str = "") -> User:
     values = row._mapping
-    return User(**{column.name: values[column.name] for column in _USER_COLUMNS})
+    return User(**{column.name: values[prefix + column.name] for column in _USER_COLUMNS})
 
 
 def _stored(changes: Mapping[str, object]) -> dict[str, Any]:
@@ -163,10 +174,9 @@ class SqlAlchemyUserRepository:
             raise UserNotFoundError(user_id)
         return _to_user(rows[0])
 
-    def lock(self, user_id: int) -> User:
+    def _lock(self, user_id: int) -> User:
         statement = _LOCK_SQLITE if self._dialect == "sqlite" else _LOCK
-        with storage_errors():
-            rows = self._rows(statement, {"match_id": user_id})
+        rows = self._rows(statement, {"match_id": user_id})
         if not rows:
             raise UserNotFoundError(user_id)
         return _to_user(rows[0])
@@ -181,25 +191,34 @@ class SqlAlchemyUserRepository:
 
     def change(
         self, user_id: int, changes: Mapping[str, object], expected_version: int | None
-    ) -> User:
+    ) -> tuple[User, User]:
         values = _stored(changes)
-        statement = _CHANGE if expected_version is None else _CHANGE_AT_VERSION
         parameters = {**values, "updated_at": datetime.now(UTC), "match_id": user_id}
-        if expected_version is not None:
-            parameters["match_version"] = expected_version
         name = changes.get("name")
         with storage_errors(name=None if name is None else str(name)):
-            if mariadb.is_mysql_name(self._dialect):  # no UPDATE ... RETURNING there
-                bare = _CHANGE_ROW if expected_version is None else _CHANGE_ROW_AT_VERSION
-                changed = self._execute(bare, parameters).rowcount
-                rows = self._rows(_GET, {"match_id": user_id}) if changed else []
+            if self._dialect == "postgresql":
+                before, after = self._change_in_one(parameters, expected_version, user_id)
             else:
-                rows = self._rows(statement, parameters)
-            if rows and any(attribute in changes for attribute in STRING_ATTRIBUTES):
+                before = self._lock(user_id)
+                if expected_version is not None and before.version != expected_version:
+                    raise StaleVersionError(user_id, expected_version)
+                self._execute(_CHANGE_ROW, parameters)
+                after = attrs.evolve(before, **changes, version=before.version + 1)  # type: ignore[arg-type]
+            if any(attribute in changes for attribute in STRING_ATTRIBUTES):
                 self._execute(_REKEY, {"match_id": user_id})
+        return before, after
+
+    def _change_in_one(
+        self, parameters: dict[str, Any], expected_version: int | None, user_id: int
+    ) -> tuple[User, User]:
+        statement = _CHANGE_KEEPING_OLD
+        if expected_version is not None:
+            statement = _CHANGE_KEEPING_OLD_AT_VERSION
+            parameters["match_version"] = expected_version
+        rows = self._rows(statement, parameters)
         if not rows:
             raise self._explain_miss(user_id, expected_version)
-        return _to_user(rows[0])
+        return _to_user(rows[0], "old_"), _to_user(rows[0])
 
     def remove(self, user_id: int, expected_version: int | None) -> User:
         statement = _REMOVE if expected_version is None else _REMOVE_AT_VERSION

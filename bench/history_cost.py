@@ -39,6 +39,7 @@ from tests.support.servers import ADMIN_PASSWORD, free_port
 
 #: The last commit of main before history was recorded (issue 16).
 DEFAULT_BASELINE = "2241565"
+SCENARIOS = ("POST /users", "PATCH age, If-Match", "DELETE /users/{id}")
 
 
 @contextmanager
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     RESULTS.mkdir(exist_ok=True)
     log = RESULTS / "history-cost-server.log"
     users = args.users
-    per_run = users // (4 * 2 * args.rounds)  # ids for PATCH and DELETE, each run its own
+    per_run = users // (4 * 4 * args.rounds)  # ids for PATCH and DELETE, each run its own
     with (
         worktree(args.baseline) as baseline,
         postgresql_database(args.database_url, keep=False) as without_db,
@@ -124,19 +125,18 @@ def main(argv: list[str] | None = None) -> None:
                 run_id = uuid.uuid4().hex[:8]
                 low = users // 4
                 for round_number in range(args.rounds):
-                    for name in trees:
-                        os.environ[TOKEN_VARIABLE] = tokens[name]
-                        scenarios = {
-                            "POST /users": ["post", "0", "0", f"{run_id}{round_number}{name[0]}"],
-                            "PATCH age, If-Match": ["patch", str(low), str(low + per_run)],
-                            "DELETE /users/{id}": [
-                                "delete",
-                                str(low + per_run),
-                                str(low + 2 * per_run),
-                            ],
-                        }
-                        low += 2 * per_run
-                        for scenario, wrk_args in scenarios.items():
+                    for scenario in SCENARIOS:
+                        # Back to back, first one tree then the other, by turns: load on the
+                        # machine drifting during the run moves both alike.
+                        order = list(trees)[:: 1 if round_number % 2 == 0 else -1]
+                        for name in order:
+                            if scenario == "POST /users":
+                                wrk_args = ["post", "0", "0", f"{run_id}{round_number}{name[0]}"]
+                            else:
+                                kind = "patch" if scenario.startswith("PATCH") else "delete"
+                                wrk_args = [kind, str(low), str(low + per_run)]
+                                low += per_run
+                            os.environ[TOKEN_VARIABLE] = tokens[name]
                             result = wrk(scenario, ports[name], wrk_args, args.duration, None)
                             if result.unexpected:
                                 raise SystemExit(f"{name} {scenario}: {result.statuses}")
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
         "| scenario | without history (req/s) | with history (req/s) | cost |",
         "|---|---|---|---|",
     ]
-    for scenario in ("POST /users", "PATCH age, If-Match", "DELETE /users/{id}"):
+    for scenario in SCENARIOS:
         without = statistics.median(rates[(scenario, "without history")])
         with_history = statistics.median(rates[(scenario, "with history")])
         lines.append(

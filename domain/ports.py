@@ -24,16 +24,12 @@ class UserRepository(Protocol):
         """Raises UserNotFoundError."""
         ...
 
-    def lock(self, user_id: int) -> User:
-        """get(), and no other unit of work changes or removes the user until this one ends
-        (so what it read is still the user's state when it writes). Raises
-        UserNotFoundError."""
-        ...
-
     def change(
         self, user_id: int, changes: Mapping[str, object], expected_version: int | None
-    ) -> User:
-        """Applies validated `changes` atomically and adds one to the version.
+    ) -> tuple[User, User]:
+        """Applies validated `changes` atomically, adds one to the version, and returns the
+        user before and after. "Before" is the state this change replaced: no other unit of
+        work changes the user in between.
 
         With `expected_version`, changes only a user still at that version. Raises
         UserNotFoundError, StaleVersionError, DuplicateNameError.

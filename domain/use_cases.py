@@ -61,13 +61,12 @@ def change_user(
     require(actor, Permission.CHANGE_USERS)
     changes = validate_changes(attributes)
     with uow:
-        # Locked, so that the history's "before" is the state this change replaces.
-        before = uow.users.lock(user_id) if changes else uow.users.get(user_id)
-        if expected_version is not None and before.version != expected_version:
-            raise StaleVersionError(user_id, expected_version)
         if not changes:
-            return before
-        after = uow.users.change(user_id, changes, expected_version)
+            user = uow.users.get(user_id)
+            if expected_version is not None and user.version != expected_version:
+                raise StaleVersionError(user_id, expected_version)
+            return user
+        before, after = uow.users.change(user_id, changes, expected_version)
         uow.changes.record(Change.of(Action.CHANGED, before, after, actor, _now()))
         uow.commit()
         return after

@@ -20,9 +20,9 @@ Factory = Callable[[], UnitOfWork]
 T0 = datetime(2026, 1, 2, 3, 4, 5, 123000, tzinfo=UTC)
 
 
-def add(uow_factory: Factory, name: str) -> User:
+def add(uow_factory: Factory, name: str, **attributes: object) -> User:
     with uow_factory() as uow:
-        user = uow.users.add(validate_new_user(user_attributes(name=name)))
+        user = uow.users.add(validate_new_user(user_attributes(name=name, **attributes)))
         uow.commit()
     return user
 
@@ -155,18 +155,27 @@ def test_a_change_rolled_back_is_not_in_the_history(uow_factory: Factory) -> Non
 # --- lock, remove and put back -------------------------------------------------------------
 
 
-def test_lock_reads_the_user_and_an_unknown_one_is_not_found(uow_factory: Factory) -> None:
-    user = add(uow_factory, "locked")
+def test_a_change_returns_the_user_before_and_after_it(uow_factory: Factory) -> None:
+    user = add(uow_factory, "Zoë", age=20)
     with uow_factory() as uow:
-        assert uow.users.lock(user.id) == user
-        with pytest.raises(UserNotFoundError):
-            uow.users.lock(user.id + 1)
+        first = uow.users.change(user.id, {"age": 21, "name": "ZOË 🎉"}, 1)
+        second = uow.users.change(user.id, {"website": "https://zoe.example"}, None)
+        uow.commit()
+    assert first[0] == user
+    expected = User(**{**user.attributes(), "id": user.id, "age": 21, "name": "ZOË 🎉"}, version=2)
+    assert first[1] == expected
+    assert second[0] == expected
+    assert second[1] == User(
+        **{**expected.attributes(), "id": user.id, "website": "https://zoe.example"}, version=3
+    )
+    with uow_factory() as uow:
+        assert uow.users.get(user.id) == second[1]
 
 
 def test_remove_returns_the_user_as_it_was(uow_factory: Factory) -> None:
     user = add(uow_factory, "removed")
     with uow_factory() as uow:
-        changed = uow.users.change(user.id, {"age": 99}, None)
+        _, changed = uow.users.change(user.id, {"age": 99}, None)
         assert uow.users.remove(user.id, 2) == changed
         uow.commit()
 
