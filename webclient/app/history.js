@@ -81,6 +81,7 @@
       };
       /** The page again (after a change); an emptied page gives way to the one before it. */
       pages.reload = function () {
+        if (!pages.url) { return; }  // the first page never came: nothing to show again
         return load(pages.url).then(function (done) {
           if (done && !pages.items.length && pages.hasNewer()) { pages.newer(); }
         });
