@@ -91,7 +91,7 @@ def test_deleting_a_user_asks_for_confirmation_first(page: Page, api: Api) -> No
 
     turing.get_by_role("button", name="Delete").click()
     turing.get_by_role("button", name="Yes, delete").click()
-    expect(page.locator(".toast")).to_contain_text("User deleted")
+    expect(page.get_by_role("status").filter(has_text="Alan Turing was deleted.")).to_be_visible()
     expect(row(page, "Alan Turing")).to_have_count(0)
     expect(row(page, "Edsger Dijkstra")).to_have_count(1)
     assert api.find("Alan Turing") == []

@@ -6,7 +6,7 @@
   'use strict';
 
   // The screens' controllers register on this module (list.js, form.js).
-  angular.module('usersApp.screens', ['ui.router', 'toaster', 'usersApp.resource', 'usersApp.session']);
+  angular.module('usersApp.screens', ['ui.router', 'toaster', 'usersApp.resource', 'usersApp.session', 'usersApp.history']);
 
   angular.module('usersApp', ['ngAnimate', 'ui.router', 'toaster', 'usersApp.resource', 'usersApp.session', 'usersApp.screens'])
     .config(['$compileProvider', '$locationProvider', function ($compileProvider, $locationProvider) {
@@ -46,8 +46,9 @@
           controller: 'UserFormController',
           controllerAs: 'vm'
         });
-      // Signing in (signin.js) and the admin pages (accounts.js); session.js keeps a browser
-      // that is not signed in on the sign-in page, and a role below `data.role` off a page.
+      // Signing in (signin.js), the admin pages (accounts.js) and the recently deleted users
+      // (deleted.js); session.js keeps a browser that is not signed in on the sign-in page,
+      // and a role below `data.role` off a page.
       $stateProvider
         .state('signin', {
           url: '/signin', templateUrl: 'assets/app/signin.html',
@@ -64,6 +65,10 @@
         .state('tokens', {
           url: '/tokens', templateUrl: 'assets/app/tokens.html', data: { role: 'admin' },
           controller: 'TokensController', controllerAs: 'vm'
+        })
+        .state('deleted', {
+          url: '/deleted', templateUrl: 'assets/app/deleted.html', data: { role: 'editor' },
+          controller: 'DeletedUsersController', controllerAs: 'vm'
         });
       // Any other address goes to the list as a state transition, not a URL rewrite: a
       // rewrite racing the sign-in guard's asynchronous check can bounce the URL until

@@ -2,12 +2,13 @@
  * The add / edit form. Hints mirror the service's rules as the user types, but never block:
  * the service decides, and its 422 / 409 errors are shown beside the fields they name.
  * Edit sends If-Match with the ETag it loaded; a 412 says someone else changed the user and
- * offers to load their version.
+ * offers to load their version. Below the edit form, the user's history, paged.
  */
 (function (angular) {
   'use strict';
 
   var LIMITS = { name: 250, address: 2000, profession: 250, website: 250 };
+  var HISTORY_PAGE_SIZE = 10;
 
   function textHint(label, value, maximum) {
     var text = angular.isString(value) ? value.trim() : '';
@@ -35,8 +36,8 @@
     }
   };
 
-  UserFormController.$inject = ['$state', '$stateParams', 'User', 'jsonApi', 'toaster'];
-  function UserFormController($state, $stateParams, User, jsonApi, toaster) {
+  UserFormController.$inject = ['$state', '$stateParams', 'User', 'jsonApi', 'toaster', 'linkedPages', 'changeEntry'];
+  function UserFormController($state, $stateParams, User, jsonApi, toaster, linkedPages, changeEntry) {
     var vm = this;
 
     vm.editing = $state.current.name === 'users.edit';
@@ -51,6 +52,7 @@
     vm.etag = null;
     vm.ready = !vm.editing;  // an edit form shows only once the user has loaded
     vm.loadError = null;
+    vm.history = linkedPages(changeEntry);  // the user's changes, newest first (edit only)
 
     vm.hint = function (field) {
       if (vm.errors[field] || !(vm.touched[field] || vm.submitted)) { return ''; }
@@ -75,6 +77,7 @@
         vm.stale = false;
         vm.loading = false;
         vm.ready = true;
+        vm.history.open(user.$history, HISTORY_PAGE_SIZE);
       }, function (response) {
         vm.loading = false;
         if (response.status === 404) {
@@ -110,6 +113,7 @@
         if (response.status === 412) {
           vm.stale = true;
           vm.messages = [];
+          vm.history.reload();  // shows what the other person changed
           toaster.pop('warning', 'Changed meanwhile', 'Someone else changed this user. Reload to see their version.');
         } else if (response.status === 404 && vm.editing) {
           toaster.pop('warning', 'User not found', 'This user was deleted meanwhile.');

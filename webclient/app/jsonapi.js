@@ -17,13 +17,15 @@
     return data === undefined ? null : data;
   }
 
-  /** A resource object -> {id, name, address, age, profession, website}. */
+  /** A resource object -> {id, name, address, age, profession, website; $history: its link}. */
   function fromResource(resource) {
     var user = { id: resource.id };
     var attributes = resource.attributes || {};
     ATTRIBUTES.forEach(function (field) {
       if (Object.prototype.hasOwnProperty.call(attributes, field)) { user[field] = attributes[field]; }
     });
+    var history = resource.relationships && resource.relationships.history;
+    if (history && history.links && history.links.related) { user.$history = history.links.related; }
     return user;
   }
 
@@ -96,12 +98,21 @@
     return result;
   }
 
+  /** A failed $http response -> every detail it gives, as one sentence or more. */
+  function failureText(response) {
+    var failure = describeFailure(response);
+    var details = failure.messages;
+    angular.forEach(failure.fields, function (messages) { details = details.concat(messages); });
+    return details.join(' ');
+  }
+
   angular.module('usersApp.jsonapi', []).constant('jsonApi', {
     MEDIA_TYPE: MEDIA_TYPE,
     ATTRIBUTES: ATTRIBUTES,
     toDocument: toDocument,
     fromDocument: fromDocument,
     fromCollection: fromCollection,
-    describeFailure: describeFailure
+    describeFailure: describeFailure,
+    failureText: failureText
   });
 })(window.angular);

@@ -2,13 +2,14 @@
  * The list screen: one page of users paged by cursor (the links' page[after] / page[before]),
  * so the first and the last of a million users cost the same; First, Previous, Next, Last;
  * "1-10 of 1,000,000". Sorting by column, a debounced search, and delete with an in-page
- * confirmation. What is shown only changes when a request succeeds: a failure leaves the
- * last good page.
+ * confirmation, then Undo for a few seconds. What is shown only changes when a request
+ * succeeds: a failure leaves the last good page.
  */
 (function (angular) {
   'use strict';
 
   var PAGE_SIZE = 10;
+  var UNDO_MS = 8000;  // how long Undo is offered after a delete
   var SORTABLE = ['name', 'address', 'age', 'profession', 'website'];
 
   function parseSort(sort) {
@@ -27,8 +28,8 @@
   var FIRST_PAGE = { after: '', before: '', at: 0 };
   var UNKNOWN = -1;  // `at` when the page's place is not known (the last of "more than 10,000")
 
-  UserListController.$inject = ['$filter', '$state', 'User', 'jsonApi', 'toaster', 'session'];
-  function UserListController($filter, $state, User, jsonApi, toaster, session) {
+  UserListController.$inject = ['$document', '$filter', '$state', '$timeout', 'User', 'jsonApi', 'toaster', 'session', 'restoreUser'];
+  function UserListController($document, $filter, $state, $timeout, User, jsonApi, toaster, session, restoreUser) {
     var vm = this;
     vm.canEdit = session.canEdit;  // a viewer sees no New, Edit or Delete
     var latest = 0;  // only the newest request may change the screen
@@ -99,8 +100,8 @@
     vm.confirmDelete = function (user) {
       vm.deleting = true;
       User.delete({ id: user.id }).$promise.then(function () {
-        toaster.pop('success', 'User deleted', user.name + ' was deleted.');
         vm.confirming = null;
+        offerUndo(user);
         load(currentParams());
       }, function (response) {
         vm.confirming = null;
@@ -111,6 +112,34 @@
           toaster.pop('error', 'Could not delete ' + user.name, jsonApi.describeFailure(response).messages.join(' '));
         }
       })['finally'](function () { vm.deleting = false; });
+    };
+
+    // After a delete, "X was deleted. [Undo]" for a few seconds, kept while the pointer is
+    // over it or the Undo button has focus (it takes the focus the deleted row's buttons had).
+    vm.undo = null;  // the user just deleted
+    vm.restoring = false;
+    var undoTimer = null;
+    function offerUndo(user) {
+      vm.undo = user;
+      vm.releaseUndo();
+      $timeout(function () {
+        var button = $document[0].getElementById('undo-delete');
+        if (button) { button.focus(); }
+      });
+    }
+    vm.holdUndo = function () { $timeout.cancel(undoTimer); };
+    vm.releaseUndo = function () {
+      $timeout.cancel(undoTimer);
+      undoTimer = $timeout(function () { if (!vm.restoring) { vm.undo = null; } }, UNDO_MS);
+    };
+    vm.undoDelete = function () {
+      var user = vm.undo;
+      vm.restoring = true;
+      restoreUser(user.name, 'api/v1/users/' + user.id + '/restore').then(function () {
+        vm.undo = null;
+        vm.restoring = false;
+        load(currentParams());
+      });
     };
 
     // ui-router calls this when only the dynamic parameters (sort, q, the cursor) changed.
@@ -169,10 +198,7 @@
       }, function (response) {
         if (ticket !== latest) { return; }
         vm.loading = false;
-        var failure = jsonApi.describeFailure(response);
-        var details = failure.messages;
-        angular.forEach(failure.fields, function (messages) { details = details.concat(messages); });
-        toaster.pop('error', 'Could not load the users', details.join(' '));
+        toaster.pop('error', 'Could not load the users', jsonApi.failureText(response));
         // Put the controls (and the URL) back to what the table shows.
         if (vm.shown) {
           vm.search = vm.shown.q;
