@@ -1,5 +1,6 @@
-"""The users' history and the deleted users kept restorable (migration 0009), on the shared
-`metadata` of adapters/tables.py, so the migration drift check covers them.
+"""The users' history (migration 0009), on the shared `metadata` of adapters/tables.py, so
+the migration drift check covers it. A deleted user is its `deleted` change, `restorable`
+until it is restored or purged: deleting writes one row here, not two.
 
 Attribute values are stored as JSON text, not a column each: history outlives changes to
 the set of attributes, and a new attribute needs no migration here.
@@ -7,7 +8,17 @@ the set of attributes, and a new attribute needs no migration here.
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, Identity, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from adapters.mariadb import TABLE_OPTIONS
 from adapters.tables import metadata, timestamp_type
@@ -28,22 +39,13 @@ user_changes = Table(
     Column("token_id", Integer, nullable=True),
     # {"attribute": [before, after], ...}; NULL once the user is purged.
     Column("changed", Text, nullable=True),
+    # True on a `deleted` change while the user can be restored.
+    Column("restorable", Boolean(create_constraint=False), nullable=False),
     CheckConstraint(_ACTIONS, name="action_known"),
     sqlite_autoincrement=True,
     **TABLE_OPTIONS,
 )
 # A user's history, newest first, is a walk of this index backwards.
 Index(None, user_changes.c.user_id, user_changes.c.id)
-
-deleted_users = Table(
-    "deleted_users",
-    metadata,
-    # The order of deletions: the list of deleted users pages by it.
-    Column("id", Integer, Identity(), primary_key=True),
-    Column("user_id", Integer, nullable=False, unique=True),
-    Column("version", Integer, nullable=False),
-    Column("attributes", Text, nullable=False),  # {"name": ..., ...} as the user was
-    Column("deleted_at", timestamp_type(), nullable=False, index=True),
-    sqlite_autoincrement=True,
-    **TABLE_OPTIONS,
-)
+# The restorable users, the latest deleted first; and the oldest first for the purge.
+Index(None, user_changes.c.restorable, user_changes.c.id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -19,7 +19,7 @@ import attrs
 
 from domain.cursors import Key
 from domain.errors import DuplicateNameError, StaleVersionError, UserNotFoundError
-from domain.history import Change, DeletedUser
+from domain.history import Action, Change, DeletedUser
 from domain.model import NewUser, User, comparison_key
 from domain.queries import SortOrder, UserFilter
 
@@ -53,8 +53,8 @@ class InMemoryStore:
         self.ids_by_name_key: dict[str, int] = {}
         self.last_id = 0
         self.changes: list[Change] = []  # in the order recorded: ids 1, 2, ...
-        self.deleted: dict[int, DeletedUser] = {}
-        self.last_deletion = 0
+        #: The restorable users: user id -> the id of its `deleted` change.
+        self.restorable: dict[int, int] = {}
         self.lock = threading.RLock()
 
 
@@ -198,6 +198,21 @@ class InMemoryChangeLog:
         changes = self._store.changes
         changes.append(attrs.evolve(change, id=len(changes) + 1))
         self._undo.append(lambda: del_last(changes))
+        if change.action is Action.DELETED:
+            self._restorable(change.user_id, len(changes))
+
+    def _restorable(self, user_id: int, change_id: int | None) -> None:
+        restorable = self._store.restorable
+        previous = restorable.pop(user_id, None)
+        if change_id is not None:
+            restorable[user_id] = change_id
+
+        def undo() -> None:
+            restorable.pop(user_id, None)
+            if previous is not None:
+                restorable[user_id] = previous
+
+        self._undo.append(undo)
 
     def history(
         self,
@@ -209,64 +224,42 @@ class InMemoryChangeLog:
     ) -> list[Change]:
         mine = [c for c in self._store.changes if c.user_id == user_id]  # oldest first
         if newer_than is not None:
-            return list(
-                reversed([c for c in mine if c.id is not None and c.id > newer_than][:limit])
-            )
+            newer = [c for c in mine if c.id is not None and c.id > newer_than]
+            return list(reversed(newer[:limit]))
         if older_than is not None:
             mine = [c for c in mine if c.id is not None and c.id < older_than]
         return list(reversed(mine))[:limit]
 
-    def forget(self, user_ids: Collection[int]) -> None:
+    def _deleted(self) -> list[DeletedUser]:
+        """Every restorable user, the latest deleted first."""
         changes = self._store.changes
-        for index, change in enumerate(changes):
-            if change.user_id in user_ids and change.changed is not None:
-                changes[index] = attrs.evolve(change, changed=None)
-                self._undo.append(functools.partial(changes.__setitem__, index, change))
+        ids = sorted(self._store.restorable.values(), reverse=True)
+        return [DeletedUser.of(changes[change_id - 1]) for change_id in ids]
 
-
-class InMemoryDeletedUsers:
-    def __init__(self, store: InMemoryStore, undo: list[Callable[[], None]]) -> None:
-        self._store = store
-        self._undo = undo
-
-    def _set(self, user_id: int, deleted: DeletedUser | None) -> None:
-        store = self._store
-        previous = store.deleted.pop(user_id, None)
-        if deleted is not None:
-            store.deleted[user_id] = deleted
-
-        def undo() -> None:
-            store.deleted.pop(user_id, None)
-            if previous is not None:
-                store.deleted[user_id] = previous
-
-        self._undo.append(undo)
-
-    def add(self, user: User, deleted_at: datetime) -> None:
-        store = self._store
-        last = store.last_deletion
-        store.last_deletion += 1
-        self._undo.append(lambda: setattr(store, "last_deletion", last))
-        self._set(user.id, DeletedUser(user, deleted_at, store.last_deletion))
-
-    def take(self, user_id: int) -> DeletedUser:
-        deleted = self._store.deleted.get(user_id)
-        if deleted is None:
-            raise UserNotFoundError(user_id)
-        self._set(user_id, None)
-        return deleted
-
-    def find(self, *, limit: int, older_than: int | None = None) -> list[DeletedUser]:
-        rows = sorted(self._store.deleted.values(), key=lambda d: d.sequence, reverse=True)
+    def deleted(self, *, limit: int, older_than: int | None = None) -> list[DeletedUser]:
+        rows = self._deleted()
         if older_than is not None:
             rows = [d for d in rows if d.sequence < older_than]
         return rows[:limit]
 
-    def purge(self, deleted_before: datetime, *, limit: int) -> list[int]:
-        expired = [d.user.id for d in self._store.deleted.values() if d.deleted_at < deleted_before]
-        for user_id in expired[:limit]:
-            self._set(user_id, None)
-        return expired[:limit]
+    def take_deleted(self, user_id: int) -> DeletedUser:
+        change_id = self._store.restorable.get(user_id)
+        if change_id is None:
+            raise UserNotFoundError(user_id)
+        self._restorable(user_id, None)
+        return DeletedUser.of(self._store.changes[change_id - 1])
+
+    def purge_deleted(self, deleted_before: datetime, *, limit: int) -> list[int]:
+        expired = [d for d in self._deleted() if d.deleted_at < deleted_before][::-1][:limit]
+        purged = {d.user.id for d in expired}
+        for user_id in purged:
+            self._restorable(user_id, None)
+        changes = self._store.changes
+        for index, change in enumerate(changes):
+            if change.user_id in purged and change.changed is not None:
+                changes[index] = attrs.evolve(change, changed=None)
+                self._undo.append(functools.partial(changes.__setitem__, index, change))
+        return [d.user.id for d in expired]
 
 
 class InMemoryUnitOfWork:
@@ -277,7 +270,6 @@ class InMemoryUnitOfWork:
         self._undo: list[Callable[[], None]] = []
         self.users = InMemoryUserRepository(store, self._undo)
         self.changes = InMemoryChangeLog(store, self._undo)
-        self.deleted = InMemoryDeletedUsers(store, self._undo)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         self._store.lock.acquire()

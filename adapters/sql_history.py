@@ -1,30 +1,30 @@
-"""The SQLAlchemy adapter's history and deleted users: statements over adapters.history_tables,
-run through the unit of work (adapters.unit_of_work) in its transaction."""
+"""The SQLAlchemy adapter's history (adapters.history_tables), run through the unit of work
+(adapters.unit_of_work) in its transaction. A deleted user is its `deleted` change while
+that change is `restorable`."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import Row, bindparam, delete, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 
+from adapters import mariadb
 from adapters.engine import storage_errors
-from adapters.history_tables import deleted_users, user_changes
+from adapters.history_tables import user_changes
 from adapters.sql import Execute
 from domain.errors import UserNotFoundError
 from domain.history import Action, AttributeChange, Change, DeletedUser
-from domain.model import User
 
 # Built once, as adapters/sql.py does: building a statement costs more than running it.
 _RECORD: Final = insert(user_changes)
-_ADD_DELETED: Final = insert(deleted_users)
-_DELETE_RETURNING: Final = (
-    delete(deleted_users)
-    .where(deleted_users.c.user_id == bindparam("match_id"))
-    .returning(*deleted_users.c)
+_RESTORABLE: Final = user_changes.c.restorable.is_(True)
+_DELETED_OF_USER: Final = select(user_changes).where(
+    user_changes.c.user_id == bindparam("match_id"), _RESTORABLE
 )
+_NOT_RESTORABLE: Final = update(user_changes).values(restorable=False)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -32,14 +32,11 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def _encode_changed(changed: Mapping[str, AttributeChange] | None) -> str | None:
     if changed is None:
         return None
-    return _json({name: [change.before, change.after] for name, change in changed.items()})
+    pairs = {name: [change.before, change.after] for name, change in changed.items()}
+    return json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
 
 
 def _to_change(row: Row[Any]) -> Change:
@@ -58,14 +55,14 @@ def _to_change(row: Row[Any]) -> Change:
     )
 
 
-def _to_deleted(row: Row[Any]) -> DeletedUser:
-    user = User(id=row.user_id, version=row.version, **json.loads(row.attributes))
-    return DeletedUser(user, _utc(row.deleted_at), row.id)
-
-
 class SqlChangeLog:
-    def __init__(self, execute: Execute) -> None:
+    def __init__(self, execute: Execute, dialect: str) -> None:
         self._execute = execute
+        self._dialect = dialect
+
+    def _changes(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> list[Change]:
+        with storage_errors():
+            return [_to_change(row) for row in self._execute(statement, parameters)]
 
     def record(self, change: Change) -> None:
         values = {
@@ -76,6 +73,7 @@ class SqlChangeLog:
             "actor": change.actor or "",
             "token_id": change.token_id,
             "changed": _encode_changed(change.changed),
+            "restorable": change.action is Action.DELETED,
         }
         with storage_errors():
             self._execute(_RECORD, values)
@@ -91,63 +89,49 @@ class SqlChangeLog:
         statement = select(user_changes).where(user_changes.c.user_id == user_id).limit(limit)
         if newer_than is not None:
             statement = statement.where(user_changes.c.id > newer_than)
-            statement = statement.order_by(user_changes.c.id)
-        else:
-            if older_than is not None:
-                statement = statement.where(user_changes.c.id < older_than)
-            statement = statement.order_by(user_changes.c.id.desc())
-        with storage_errors():
-            rows = [_to_change(row) for row in self._execute(statement, None)]
-        return rows[::-1] if newer_than is not None else rows
+            return self._changes(statement.order_by(user_changes.c.id))[::-1]
+        if older_than is not None:
+            statement = statement.where(user_changes.c.id < older_than)
+        return self._changes(statement.order_by(user_changes.c.id.desc()))
 
-    def forget(self, user_ids: Collection[int]) -> None:
-        statement = (
-            update(user_changes).where(user_changes.c.user_id.in_(user_ids)).values(changed=None)
+    def deleted(self, *, limit: int, older_than: int | None = None) -> list[DeletedUser]:
+        statement = select(user_changes).where(_RESTORABLE)
+        if older_than is not None:
+            statement = statement.where(user_changes.c.id < older_than)
+        statement = statement.order_by(user_changes.c.id.desc()).limit(limit)
+        return [DeletedUser.of(change) for change in self._changes(statement)]
+
+    def take_deleted(self, user_id: int) -> DeletedUser:
+        if mariadb.is_mysql_name(self._dialect):  # no UPDATE ... RETURNING there
+            found = self._changes(_DELETED_OF_USER.with_for_update(), {"match_id": user_id})
+            if found:
+                with storage_errors():
+                    self._execute(_NOT_RESTORABLE.where(user_changes.c.id == found[0].id), None)
+        else:
+            statement = _NOT_RESTORABLE.where(
+                user_changes.c.user_id == user_id, _RESTORABLE
+            ).returning(*user_changes.c)
+            found = self._changes(statement)
+        if not found:
+            raise UserNotFoundError(user_id)
+        return DeletedUser.of(found[0])
+
+    def purge_deleted(self, deleted_before: datetime, *, limit: int) -> list[int]:
+        # Locked as they are read: a purge running at once waits here, then finds them no
+        # longer restorable (PostgreSQL and MariaDB read the latest row after a lock wait;
+        # SQLite has one writer at a time).
+        expired = (
+            select(user_changes.c.user_id)
+            .where(_RESTORABLE, user_changes.c.at < deleted_before)
+            .order_by(user_changes.c.id)
+            .limit(limit)
+            .with_for_update()
         )
         with storage_errors():
-            self._execute(statement, None)
-
-
-class SqlDeletedUsers:
-    def __init__(self, execute: Execute) -> None:
-        self._execute = execute
-
-    def add(self, user: User, deleted_at: datetime) -> None:
-        values = {
-            "user_id": user.id,
-            "version": user.version,
-            "attributes": _json(user.attributes()),
-            "deleted_at": deleted_at,
-        }
-        with storage_errors():
-            self._execute(_ADD_DELETED, values)
-
-    def take(self, user_id: int) -> DeletedUser:
-        with storage_errors():
-            rows = list(self._execute(_DELETE_RETURNING, {"match_id": user_id}))
-        if not rows:
-            raise UserNotFoundError(user_id)
-        return _to_deleted(rows[0])
-
-    def find(self, *, limit: int, older_than: int | None = None) -> list[DeletedUser]:
-        statement = select(deleted_users).order_by(deleted_users.c.id.desc()).limit(limit)
-        if older_than is not None:
-            statement = statement.where(deleted_users.c.id < older_than)
-        with storage_errors():
-            return [_to_deleted(row) for row in self._execute(statement, None)]
-
-    def purge(self, deleted_before: datetime, *, limit: int) -> list[int]:
-        expired = deleted_users.c.deleted_at < deleted_before
-        candidates = select(deleted_users.c.user_id).where(expired).limit(limit)
-        with storage_errors():
-            user_ids = [row.user_id for row in self._execute(candidates, None)]
-            if not user_ids:
-                return []
-            # Another process purging at once may have taken some of them: the DELETE
-            # returns only the rows this one removed.
-            statement = (
-                delete(deleted_users)
-                .where(deleted_users.c.user_id.in_(user_ids), expired)
-                .returning(deleted_users.c.user_id)
-            )
-            return [row.user_id for row in self._execute(statement, None)]
+            user_ids = [row.user_id for row in self._execute(expired, None)]
+            if user_ids:
+                forget = _NOT_RESTORABLE.values(changed=None).where(
+                    user_changes.c.user_id.in_(user_ids)
+                )
+                self._execute(forget, None)
+        return user_ids

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, CursorResult, Engine, Executable, exc
 
 from adapters.engine import StorageError, storage_errors
 from adapters.sql import SqlAlchemyUserRepository
-from adapters.sql_history import SqlChangeLog, SqlDeletedUsers
+from adapters.sql_history import SqlChangeLog
 from domain.errors import StorageUnavailableError
 
 #: A unit of work's first statement is run again on another connection when the pooled one
@@ -28,8 +28,7 @@ class SqlAlchemyUnitOfWork:
         self._engine = engine
         self._connection: Connection | None = None
         self.users = SqlAlchemyUserRepository(self._execute, engine.dialect.name)
-        self.changes = SqlChangeLog(self._execute)
-        self.deleted = SqlDeletedUsers(self._execute)
+        self.changes = SqlChangeLog(self._execute, engine.dialect.name)
 
     def _execute(
         self, statement: Executable, parameters: Mapping[str, Any] | None

@@ -82,8 +82,17 @@ class Change:
 @frozen
 class DeletedUser:
     """A deleted user as it was, restorable until `deleted_at` + the retention period.
-    `sequence` orders deletions (newest last) and pages the list of them."""
+    `sequence` (the id of the delete's change) orders deletions and pages the list of them."""
 
     user: User
     deleted_at: datetime
     sequence: int = 0
+
+    @classmethod
+    def of(cls, deleted: Change) -> DeletedUser:
+        """The user a `deleted` change removed: its values before the change."""
+        if deleted.action is not Action.DELETED or deleted.changed is None:
+            raise ValueError(f"not a restorable delete: {deleted}")
+        values = {name: change.before for name, change in deleted.changed.items()}
+        user = User(id=deleted.user_id, version=deleted.version, **values)  # type: ignore[arg-type]
+        return cls(user, deleted.at, deleted.id or 0)

@@ -69,7 +69,7 @@ def restore_user(uow: UnitOfWork, user_id: int, *, actor: Actor = OPERATOR) -> U
     UserNotFoundError (not deleted, or purged), DuplicateNameError (its name is taken)."""
     require(actor, Permission.CHANGE_USERS)
     with uow:
-        deleted = uow.deleted.take(user_id)
+        deleted = uow.changes.take_deleted(user_id)
         user = attrs.evolve(deleted.user, version=deleted.user.version + 1)
         uow.users.put_back(user)
         uow.changes.record(Change.of(Action.RESTORED, None, user, actor, datetime.now(UTC)))
@@ -84,7 +84,7 @@ def deleted_users(
     Raises ForbiddenError."""
     require(actor, Permission.CHANGE_USERS)
     with uow:
-        rows = uow.deleted.find(limit=window.size + 1, older_than=window.older_than)
+        rows = uow.changes.deleted(limit=window.size + 1, older_than=window.older_than)
     return tuple(rows[: window.size]), len(rows) > window.size
 
 
@@ -99,9 +99,7 @@ def purge_deleted_users(
     purged = 0
     while True:
         with uow_factory() as uow:
-            user_ids = uow.deleted.purge(now - retention, limit=PURGE_BATCH)
-            if user_ids:
-                uow.changes.forget(user_ids)
+            user_ids = uow.changes.purge_deleted(now - retention, limit=PURGE_BATCH)
             uow.commit()
         purged += len(user_ids)
         if len(user_ids) < PURGE_BATCH:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol
@@ -86,10 +86,12 @@ class UserRepository(Protocol):
 
 
 class ChangeLog(Protocol):
-    """Every user's history. Every method may also raise StorageUnavailableError."""
+    """Every user's history, and the deleted users it keeps restorable. Every method may
+    also raise StorageUnavailableError."""
 
     def record(self, change: Change) -> None:
-        """Stores `change` (its id is given by storage, larger than every earlier one)."""
+        """Stores `change` (its id is given by storage, larger than every earlier one). A
+        `deleted` change keeps the user restorable until take_deleted or purge_deleted."""
         ...
 
     def history(
@@ -104,30 +106,19 @@ class ChangeLog(Protocol):
         newest older than the change `older_than`, or the oldest newer than `newer_than`."""
         ...
 
-    def forget(self, user_ids: Collection[int]) -> None:
-        """Drops the attribute values (`changed` becomes None) from these users' changes:
-        who did what stays."""
-        ...
-
-
-class DeletedUserRepository(Protocol):
-    """Deleted users kept restorable. Every method may also raise StorageUnavailableError."""
-
-    def add(self, user: User, deleted_at: datetime) -> None: ...
-
-    def take(self, user_id: int) -> DeletedUser:
-        """Removes and returns the deleted user. Raises UserNotFoundError."""
-        ...
-
-    def find(self, *, limit: int, older_than: int | None = None) -> list[DeletedUser]:
-        """At most `limit` deleted users, the latest deleted first; with `older_than` (a
+    def deleted(self, *, limit: int, older_than: int | None = None) -> list[DeletedUser]:
+        """At most `limit` restorable users, the latest deleted first; with `older_than` (a
         DeletedUser.sequence), those deleted before it."""
         ...
 
-    def purge(self, deleted_before: datetime, *, limit: int) -> list[int]:
-        """Removes at most `limit` users deleted before `deleted_before` and returns their
-        ids. Safe when another unit of work purges at the same time: each id is returned
-        once."""
+    def take_deleted(self, user_id: int) -> DeletedUser:
+        """The restorable user, no longer restorable from now on. Raises UserNotFoundError."""
+        ...
+
+    def purge_deleted(self, deleted_before: datetime, *, limit: int) -> list[int]:
+        """At most `limit` users deleted before `deleted_before` are no longer restorable and
+        their changes lose their values (`changed` becomes None); returns their ids. Safe when
+        another unit of work purges at the same time: each id is returned once."""
         ...
 
 
@@ -136,7 +127,6 @@ class UnitOfWork(Protocol):
 
     users: UserRepository
     changes: ChangeLog
-    deleted: DeletedUserRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -84,9 +84,7 @@ def remove_user(
     require(actor, Permission.CHANGE_USERS)
     with uow:
         user = uow.users.remove(user_id, expected_version)
-        now = _now()
-        uow.deleted.add(user, now)
-        uow.changes.record(Change.of(Action.DELETED, user, None, actor, now))
+        uow.changes.record(Change.of(Action.DELETED, user, None, actor, _now()))
         uow.commit()
 
 

@@ -6,21 +6,19 @@ from sqlalchemy import Engine, text
 
 
 def empty_database(engine: Engine) -> None:
-    """Every user, search key, change and deleted user gone, ids restarted, the sharded
+    """Every user, search key, and change gone, ids restarted, the sharded
     count rows back at zero; no account."""
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(
-                text(
-                    "TRUNCATE users, user_search_keys, user_changes, deleted_users RESTART IDENTITY"
-                )
+                text("TRUNCATE users, user_search_keys, user_changes RESTART IDENTITY")
             )
         elif engine.dialect.name in ("mysql", "mariadb"):
-            for table in ("users", "user_search_keys", "user_changes", "deleted_users"):
+            for table in ("users", "user_search_keys", "user_changes"):
                 connection.execute(text(f"DELETE FROM {table}"))
                 connection.execute(text(f"ALTER TABLE {table} AUTO_INCREMENT = 1"))
         else:
-            for table in ("users", "user_search_keys", "user_changes", "deleted_users"):
+            for table in ("users", "user_search_keys", "user_changes"):
                 connection.execute(text(f"DELETE FROM {table}"))
             connection.execute(text("DELETE FROM sqlite_sequence"))
         connection.execute(text("UPDATE user_counts SET total = 0"))

@@ -124,23 +124,6 @@ def test_ids_of_changes_grow_with_each_record(uow_factory: Factory) -> None:
     assert ids[0] > (other.id or 0) > ids[1]
 
 
-def test_forgetting_drops_values_of_those_users_only(uow_factory: Factory) -> None:
-    record(uow_factory, change(1, 1), change(2, 1), change(3, 1), change(1, 2))
-    with uow_factory() as uow:
-        uow.changes.forget([1, 3])
-        uow.commit()
-    with uow_factory() as uow:
-        forgotten = uow.changes.history(1, limit=10) + uow.changes.history(3, limit=10)
-        (kept,) = uow.changes.history(2, limit=10)
-    assert [entry.changed for entry in forgotten] == [None, None, None]
-    assert [(e.actor, e.action, e.version) for e in forgotten] == [
-        ("ada", Action.CHANGED, 2),
-        ("ada", Action.CHANGED, 1),
-        ("ada", Action.CHANGED, 1),
-    ]
-    assert kept.changed == {"age": AttributeChange(0, 1)}
-
-
 def test_a_change_rolled_back_is_not_in_the_history(uow_factory: Factory) -> None:
     with uow_factory() as uow:
         uow.changes.record(change(1, 1))
@@ -219,9 +202,21 @@ def test_putting_back_a_user_whose_name_is_taken_changes_nothing(uow_factory: Fa
 
 
 def delete(uow_factory: Factory, name: str, at: datetime) -> User:
+    """Adds a user and deletes it as the use case does: removed, and its deletion recorded."""
     user = add(uow_factory, name)
     with uow_factory() as uow:
-        uow.deleted.add(uow.users.remove(user.id, None), at)
+        removed = uow.users.remove(user.id, None)
+        uow.changes.record(
+            Change(
+                removed.id,
+                removed.version,
+                Action.DELETED,
+                at,
+                "ada",
+                None,
+                {a: AttributeChange(v, None) for a, v in removed.attributes().items()},
+            )
+        )
         uow.commit()
     return user
 
@@ -229,16 +224,17 @@ def delete(uow_factory: Factory, name: str, at: datetime) -> User:
 def deleted_names(uow_factory: Factory, **window: int) -> list[str]:
     window.setdefault("limit", 100)
     with uow_factory() as uow:
-        return [d.user.name for d in uow.deleted.find(**window)]
+        return [d.user.name for d in uow.changes.deleted(**window)]
 
 
 def test_deleted_users_list_the_latest_deletion_first_and_page(uow_factory: Factory) -> None:
     for n in range(5):
         delete(uow_factory, f"gone {n}", T0 + timedelta(days=n))
+    record(uow_factory, change(99, 1))  # other changes are not deletions
     assert deleted_names(uow_factory) == [f"gone {n}" for n in (4, 3, 2, 1, 0)]
     with uow_factory() as uow:
-        page = uow.deleted.find(limit=2)
-        after = uow.deleted.find(limit=2, older_than=page[-1].sequence)
+        page = uow.changes.deleted(limit=2)
+        after = uow.changes.deleted(limit=2, older_than=page[-1].sequence)
     assert [d.user.name for d in page] == ["gone 4", "gone 3"]
     assert [d.user.name for d in after] == ["gone 2", "gone 1"]
 
@@ -246,36 +242,71 @@ def test_deleted_users_list_the_latest_deletion_first_and_page(uow_factory: Fact
 def test_a_deleted_user_is_taken_once_whole(uow_factory: Factory) -> None:
     user = delete(uow_factory, "Zoë 🎉", T0)
     with uow_factory() as uow:
-        taken = uow.deleted.take(user.id)
+        taken = uow.changes.take_deleted(user.id)
         uow.commit()
     assert taken.user == user
     assert taken.deleted_at == T0
     with uow_factory() as uow, pytest.raises(UserNotFoundError):
-        uow.deleted.take(user.id)
+        uow.changes.take_deleted(user.id)
     assert deleted_names(uow_factory) == []
+    with uow_factory() as uow:  # its history stays whole
+        assert [c.action for c in uow.changes.history(user.id, limit=5)] == [Action.DELETED]
+
+
+def test_a_user_deleted_again_is_restorable_as_last_deleted(uow_factory: Factory) -> None:
+    user = delete(uow_factory, "twice", T0)
+    with uow_factory() as uow:
+        taken = uow.changes.take_deleted(user.id)
+        uow.users.put_back(taken.user)
+        uow.commit()
+    with uow_factory() as uow:
+        removed = uow.users.remove(user.id, None)
+        uow.changes.record(
+            Change(
+                user.id,
+                1,
+                Action.DELETED,
+                T0 + timedelta(days=1),
+                "bo",
+                None,
+                {a: AttributeChange(v, None) for a, v in removed.attributes().items()},
+            )
+        )
+        uow.commit()
+    with uow_factory() as uow:
+        (deleted,) = uow.changes.deleted(limit=5)
+    assert deleted.deleted_at == T0 + timedelta(days=1)
 
 
 def test_taking_rolled_back_leaves_the_user_restorable(uow_factory: Factory) -> None:
     user = delete(uow_factory, "kept", T0)
     with uow_factory() as uow:
-        uow.deleted.take(user.id)
+        uow.changes.take_deleted(user.id)
     assert deleted_names(uow_factory) == ["kept"]
 
 
-def test_purge_takes_only_users_deleted_before_the_moment_in_batches(
+def test_purge_takes_users_deleted_before_the_moment_in_batches_and_their_values(
     uow_factory: Factory,
 ) -> None:
     old = [delete(uow_factory, f"old {n}", T0 + timedelta(hours=n)) for n in range(3)]
-    delete(uow_factory, "recent", T0 + timedelta(days=30))
+    recent = delete(uow_factory, "recent", T0 + timedelta(days=30))
+    record(uow_factory, change(old[0].id, 9), change(recent.id, 9))
     cutoff = T0 + timedelta(days=1)
     with uow_factory() as uow:
-        first = uow.deleted.purge(cutoff, limit=2)
+        first = uow.changes.purge_deleted(cutoff, limit=2)
         uow.commit()
     with uow_factory() as uow:
-        second = uow.deleted.purge(cutoff, limit=2)
+        second = uow.changes.purge_deleted(cutoff, limit=2)
         uow.commit()
     assert len(first) == 2 and len(second) == 1
     assert sorted(first + second) == [user.id for user in old]
     assert deleted_names(uow_factory) == ["recent"]
     with uow_factory() as uow:
-        assert uow.deleted.purge(cutoff, limit=2) == []
+        assert uow.changes.purge_deleted(cutoff, limit=2) == []
+        purged = uow.changes.history(old[0].id, limit=5)
+        kept = uow.changes.history(recent.id, limit=5)
+    assert [(c.action, c.actor, c.changed) for c in purged] == [
+        (Action.CHANGED, "ada", None),
+        (Action.DELETED, "ada", None),
+    ]
+    assert all(c.changed is not None for c in kept)

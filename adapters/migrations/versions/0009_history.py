@@ -1,4 +1,5 @@
-"""The users' history and the deleted users kept restorable.
+"""The users' history; a deleted user is its `deleted` change, restorable until restored or
+purged.
 
 Revision ID: 0009_history
 Revises: 0008_accounts
@@ -46,27 +47,15 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(64), nullable=False),
         sa.Column("token_id", sa.Integer(), nullable=True),
         sa.Column("changed", sa.Text(), nullable=True),
+        sa.Column("restorable", sa.Boolean(create_constraint=False), nullable=False),
         sa.CheckConstraint(_ACTIONS, name=op.f("ck_user_changes_action_known")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_changes")),
         sqlite_autoincrement=True,
         **_TABLE_OPTIONS,
     )
     op.create_index(op.f("ix_user_changes_user_id_id"), "user_changes", ["user_id", "id"])
-    op.create_table(
-        "deleted_users",
-        sa.Column("id", sa.Integer(), sa.Identity(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("attributes", sa.Text(), nullable=False),
-        _moment("deleted_at"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_deleted_users")),
-        sa.UniqueConstraint("user_id", name=op.f("uq_deleted_users_user_id")),
-        sqlite_autoincrement=True,
-        **_TABLE_OPTIONS,
-    )
-    op.create_index(op.f("ix_deleted_users_deleted_at"), "deleted_users", ["deleted_at"])
+    op.create_index(op.f("ix_user_changes_restorable_id"), "user_changes", ["restorable", "id"])
 
 
 def downgrade() -> None:
-    op.drop_table("deleted_users")
     op.drop_table("user_changes")
