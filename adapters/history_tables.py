@@ -43,9 +43,18 @@ user_changes = Table(
     Column("restorable", Boolean(create_constraint=False), nullable=False),
     CheckConstraint(_ACTIONS, name="action_known"),
     sqlite_autoincrement=True,
+    # A write records its change without reading the new id back (RETURNING id).
+    implicit_returning=False,
     **TABLE_OPTIONS,
 )
 # A user's history, newest first, is a walk of this index backwards.
 Index(None, user_changes.c.user_id, user_changes.c.id)
-# The restorable users, the latest deleted first; and the oldest first for the purge.
-Index(None, user_changes.c.restorable, user_changes.c.id)
+# The restorable users, the latest deleted first; and the oldest first for the purge. Only
+# their rows, where the database can (MariaDB/MySQL index every row).
+Index(
+    None,
+    user_changes.c.restorable,
+    user_changes.c.id,
+    postgresql_where=user_changes.c.restorable,
+    sqlite_where=user_changes.c.restorable,
+)

@@ -20,7 +20,8 @@ from domain.history import Action, AttributeChange, Change, DeletedUser
 
 # Built once, as adapters/sql.py does: building a statement costs more than running it.
 _RECORD: Final = insert(user_changes)
-_RESTORABLE: Final = user_changes.c.restorable.is_(True)
+#: `WHERE restorable`, as the partial index says (so the planner matches them).
+_RESTORABLE: Final = user_changes.c.restorable
 _DELETED_OF_USER: Final = select(user_changes).where(
     user_changes.c.user_id == bindparam("match_id"), _RESTORABLE
 )

@@ -54,7 +54,13 @@ def upgrade() -> None:
         **_TABLE_OPTIONS,
     )
     op.create_index(op.f("ix_user_changes_user_id_id"), "user_changes", ["user_id", "id"])
-    op.create_index(op.f("ix_user_changes_restorable_id"), "user_changes", ["restorable", "id"])
+    op.create_index(
+        op.f("ix_user_changes_restorable_id"),
+        "user_changes",
+        ["restorable", "id"],
+        postgresql_where=sa.text("restorable"),
+        sqlite_where=sa.text("restorable"),
+    )
 
 
 def downgrade() -> None:
