@@ -35,8 +35,8 @@
     }
   };
 
-  UserFormController.$inject = ['$state', '$stateParams', 'User', 'jsonApi', 'toaster'];
-  function UserFormController($state, $stateParams, User, jsonApi, toaster) {
+  UserFormController.$inject = ['$state', '$stateParams', 'User', 'jsonApi', 'toaster', 'focus'];
+  function UserFormController($state, $stateParams, User, jsonApi, toaster, focus) {
     var vm = this;
 
     vm.editing = $state.current.name === 'users.edit';
@@ -63,6 +63,7 @@
     };
 
     vm.reload = function () {
+      var again = vm.stale || !!vm.loadError;  // pressed in a notice: focus goes to the form
       vm.loading = true;
       vm.loadError = null;
       User.get({ id: vm.id }).$promise.then(function (user) {
@@ -75,6 +76,7 @@
         vm.stale = false;
         vm.loading = false;
         vm.ready = true;
+        if (again) { focus.to('#user-name'); }
       }, function (response) {
         vm.loading = false;
         if (response.status === 404) {
@@ -107,6 +109,8 @@
         var failure = jsonApi.describeFailure(response);
         vm.errors = failure.fields;
         vm.messages = failure.messages;
+        // Focus goes to what needs doing: the first marked field, or the stale notice's button.
+        focus.to(response.status === 412 ? '.notice-stale button' : '[aria-invalid="true"]');
         if (response.status === 412) {
           vm.stale = true;
           vm.messages = [];
