@@ -11,7 +11,6 @@ not govern, so the strict CSP stays on in the audited page. The screen is audite
 from __future__ import annotations
 
 import sys
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
@@ -145,42 +144,27 @@ def describe(violations: list[dict[str, Any]]) -> str:
 def report() -> str:
     """Markdown tables: every violation axe finds on every screen in every mode, and how each
     screen fits a phone."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.e2e_browser.harness import CHROMIUM, CHROMIUM_ARGS, Api, running_service
-    from tests.e2e_browser.screens import SCREENS, open_screen, seed
+    from tests.e2e_browser.screens import visit_screens
 
     rows = []
     phone_rows = []
     totals: Counter[str] = Counter()
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        running_service(Path(folder) / "users.db", Path(folder) / "service.log") as base,
-        sync_playwright() as playwright,
-    ):
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        for screen in SCREENS:
-            api = Api(base)
-            api.delete_all()
-            seed(api)
-            with open_screen(browser, base, api, screen) as page:
-                for mode in MODES:
-                    look_as(page, mode)
-                    for violation in audit(page):
-                        count = len(violation["nodes"])
-                        totals[f"{violation['id']} ({violation['impact']})"] += count
-                        rows.append(
-                            f"| {screen.name} | {mode.name} | {violation['id']} "
-                            f"| {violation['impact']} | {count} |"
-                        )
-                look_as(page, MODES[2])  # phone-light
-                problems = out_of_reach(page)
-                outside = sum(problem.startswith("outside") for problem in problems)
-                phone_rows.append(
-                    f"| {screen.name} | {sideways_scroll(page)} | {outside} "
-                    f"| {len(problems) - outside} |"
+    for screen, page in visit_screens():
+        for mode in MODES:
+            look_as(page, mode)
+            for violation in audit(page):
+                count = len(violation["nodes"])
+                totals[f"{violation['id']} ({violation['impact']})"] += count
+                rows.append(
+                    f"| {screen.name} | {mode.name} | {violation['id']} "
+                    f"| {violation['impact']} | {count} |"
                 )
-        browser.close()
+        look_as(page, MODES[2])  # phone-light
+        problems = out_of_reach(page)
+        outside = sum(problem.startswith("outside") for problem in problems)
+        phone_rows.append(
+            f"| {screen.name} | {sideways_scroll(page)} | {outside} | {len(problems) - outside} |"
+        )
     table = ["| screen | mode | rule | impact | elements |", "| --- | --- | --- | --- | --- |"]
     summary = [f"- {rule}: {count} elements" for rule, count in sorted(totals.items())]
     phone = [

@@ -9,14 +9,16 @@ database) and brings it there.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.e2e_browser.harness import Api, sign_in
+from tests.e2e_browser.harness import CHROMIUM, CHROMIUM_ARGS, Api, running_service, sign_in
 
 ROWS = "table.users tbody tr"
 
@@ -239,3 +241,26 @@ def open_screen(browser: Any, base: str, api: Api, screen: Screen) -> Iterator[P
         yield page
     finally:
         context.close()
+
+
+def visit_screens(only: Collection[str] | None = None) -> Iterator[tuple[Screen, Page]]:
+    """For the scripts: starts ``users-service serve`` over a temporary SQLite database and
+    Chromium, and yields each screen of ``SCREENS`` (those named in ``only``) on its page,
+    the users of ``seed`` in the database."""
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        running_service(Path(folder) / "users.db", Path(folder) / "service.log") as base,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for screen in SCREENS:
+                if only is not None and screen.name not in only:
+                    continue
+                api = Api(base)
+                api.delete_all()
+                seed(api)
+                with open_screen(browser, base, api, screen) as page:
+                    yield screen, page
+        finally:
+            browser.close()

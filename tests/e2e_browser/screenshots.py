@@ -13,20 +13,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 from tests.e2e_browser.accessibility import MODES, look_as
-from tests.e2e_browser.harness import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    Api,
-    chromium_missing_message,
-    running_service,
-)
-from tests.e2e_browser.screens import SCREENS, open_screen, seed
+from tests.e2e_browser.harness import chromium_missing_message
+from tests.e2e_browser.screens import visit_screens
 
 FOLDER = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 #: The file's name for each screen (screens.SCREENS) photographed.
@@ -47,25 +38,12 @@ def main() -> int:
         return 1
     FOLDER.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        running_service(Path(folder) / "users.db", Path(folder) / "service.log") as base,
-        sync_playwright() as playwright,
-    ):
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        for screen in SCREENS:
-            if screen.name not in SHOTS:
-                continue
-            api = Api(base)
-            api.delete_all()
-            seed(api)
-            with open_screen(browser, base, api, screen) as page:
-                for mode in MODES:
-                    look_as(page, mode)
-                    path = FOLDER / f"{SHOTS[screen.name]}-{mode.name}.png"
-                    page.screenshot(path=str(path), animations="disabled")
-                    written.append(path)
-        browser.close()
+    for screen, page in visit_screens(only=SHOTS):
+        for mode in MODES:
+            look_as(page, mode)
+            path = FOLDER / f"{SHOTS[screen.name]}-{mode.name}.png"
+            page.screenshot(path=str(path), animations="disabled")
+            written.append(path)
     quantizer = shutil.which("pngquant")
     if quantizer:
         for path in written:
