@@ -16,11 +16,10 @@ import pytest
 from tests.e2e_browser.harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    MEDIA_TYPE,
     Api,
     chromium_missing_message,
     running_service,
-    sign_in_document,
+    sign_in,
 )
 from tests.support.services import unavailable
 
@@ -106,12 +105,7 @@ def context(
     marker = request.node.get_closest_marker("signed_in_as")
     account = marker.args[0] if marker else "admin"
     if account is not None:
-        signed_in = created.request.post(
-            service + "api/v1/session",
-            data=sign_in_document(account),
-            headers={"Content-Type": MEDIA_TYPE, "Accept": MEDIA_TYPE},
-        )
-        assert signed_in.status == 201, signed_in.text()
+        sign_in(created, service, account)
     created.on("request", lambda sent: recorder.requests.append(sent.url))
 
     def watch(page: Any) -> None:

@@ -21,8 +21,9 @@ def delete_in_the_list(page: Page, name: str) -> None:
     expect(row(page, name)).to_have_count(0)
 
 
-def deleted_row(page: Page, name: str) -> Any:
-    return page.locator("tr.deleted-row").filter(has=page.locator("td.col-name", has_text=name))
+def deleted_row(page: Page, user: dict[str, Any]) -> Any:
+    """By id: other tests' deleted users (the same sample names) are restorable too."""
+    return page.locator(f'tr.deleted-row[data-user-id="{user["id"]}"]')
 
 
 def local(moment: str) -> datetime:
@@ -125,17 +126,17 @@ def test_recently_deleted_lists_deleted_users_and_restore_brings_one_back(
     names = page.locator("tr.deleted-row td.col-name").all_inner_texts()
     assert names[:2] == ["Margaret Hamilton", "Annie Easley"]  # the latest deleted first
     restorable = local(until)
-    expect(deleted_row(page, "Margaret Hamilton")).to_contain_text(
+    expect(deleted_row(page, margaret)).to_contain_text(
         f"{restorable:%b} {restorable.day}, {restorable.year}"
     )
 
-    deleted_row(page, "Annie Easley").get_by_role("button", name="Restore").click()
+    deleted_row(page, annie).get_by_role("button", name="Restore").click()
     expect(page.locator(".toast")).to_contain_text(refused.json()["errors"][0]["detail"])
-    expect(deleted_row(page, "Annie Easley")).to_have_count(1)
+    expect(deleted_row(page, annie)).to_have_count(1)
 
-    deleted_row(page, "Margaret Hamilton").get_by_role("button", name="Restore").click()
+    deleted_row(page, margaret).get_by_role("button", name="Restore").click()
     expect(page.locator(".toast", has_text="Margaret Hamilton is back.")).to_be_visible()
-    expect(deleted_row(page, "Margaret Hamilton")).to_have_count(0)
+    expect(deleted_row(page, margaret)).to_have_count(0)
     assert [user["id"] for user in api.find("Margaret Hamilton")] == [margaret["id"]]
 
 

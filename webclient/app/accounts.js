@@ -23,8 +23,13 @@
     });
   }
 
-  AccountsController.$inject = ['$http', 'toaster'];
-  function AccountsController($http, toaster) {
+  /** The selector of a control in the row of account `id` (focus.to). */
+  function inRow(id, selector) {
+    return 'tr[data-account-id="' + window.CSS.escape(String(id)) + '"] ' + selector;
+  }
+
+  AccountsController.$inject = ['$http', 'toaster', 'focus'];
+  function AccountsController($http, toaster, focus) {
     var vm = this;
     vm.roles = ROLES;
     vm.accounts = [];
@@ -65,16 +70,25 @@
     vm.setEnabled = function (account, enabled) {
       change(account, { enabled: enabled }, account.name + (enabled ? ' is enabled.' : ' is disabled.'));
     };
-    vm.askReset = function (account) { vm.resetting = account.id; vm.newPassword = ''; };
+    // The password field takes the focus; Cancel, Escape or a reset give it back to the button.
+    vm.askReset = function (account) {
+      vm.resetting = account.id;
+      vm.newPassword = '';
+      focus.to(inRow(account.id, 'input[type="password"]'));
+    };
+    vm.cancelReset = function (account) {
+      vm.resetting = null;
+      focus.to(inRow(account.id, '.reset'));
+    };
     vm.reset = function (account) {
       change(account, { password: vm.newPassword }, 'The password of ' + account.name + ' was reset.')
-        .then(function () { vm.resetting = null; vm.newPassword = ''; });
+        .then(function () { vm.cancelReset(account); vm.newPassword = ''; });
     };
     load();
   }
 
-  TokensController.$inject = ['$http', 'toaster', 'session'];
-  function TokensController($http, toaster, session) {
+  TokensController.$inject = ['$http', 'toaster', 'session', 'focus'];
+  function TokensController($http, toaster, session, focus) {
     var vm = this;
     vm.roles = ROLES.filter(function (role) { return session.hasRole(role); });
     vm.tokens = [];
@@ -96,6 +110,7 @@
         vm.secret = response.data.data.attributes.secret;
         vm.copied = false;
         vm.fresh.label = '';
+        focus.to('.notice-secret button');  // Copy, in the notice that shows the secret
         return load();
       }, function (response) { vm.error = messages(response); });
     };
@@ -104,11 +119,12 @@
         navigator.clipboard.writeText(vm.secret).then(function () { vm.copied = true; }, angular.noop);
       }
     };
-    vm.dismiss = function () { vm.secret = null; };
+    vm.dismiss = function () { vm.secret = null; focus.to('#token-label'); };
     vm.revoke = function (token) {
       $http({ method: 'DELETE', url: 'api/v1/tokens/' + token.id, headers: { Accept: MEDIA_TYPE } })
         .then(function () {
           toaster.pop('success', 'Token revoked', token.label + ' no longer works.');
+          focus.to('main h1');
           return load();
         }, function (response) { toaster.pop('error', 'Could not revoke ' + token.label, messages(response)); });
     };

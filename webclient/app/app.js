@@ -6,9 +6,9 @@
   'use strict';
 
   // The screens' controllers register on this module (list.js, form.js).
-  angular.module('usersApp.screens', ['ui.router', 'toaster', 'usersApp.resource', 'usersApp.session', 'usersApp.history']);
+  angular.module('usersApp.screens', ['ui.router', 'toaster', 'usersApp.resource', 'usersApp.session', 'usersApp.history', 'usersApp.a11y']);
 
-  angular.module('usersApp', ['ngAnimate', 'ui.router', 'toaster', 'usersApp.resource', 'usersApp.session', 'usersApp.screens'])
+  angular.module('usersApp', ['ngAnimate', 'ui.router', 'toaster', 'usersApp.resource', 'usersApp.session', 'usersApp.a11y', 'usersApp.screens'])
     .config(['$compileProvider', '$locationProvider', function ($compileProvider, $locationProvider) {
       $compileProvider.debugInfoEnabled(false);
       $compileProvider.commentDirectivesEnabled(false);

@@ -36,8 +36,8 @@
     }
   };
 
-  UserFormController.$inject = ['$state', '$stateParams', 'User', 'jsonApi', 'toaster', 'linkedPages', 'changeEntry'];
-  function UserFormController($state, $stateParams, User, jsonApi, toaster, linkedPages, changeEntry) {
+  UserFormController.$inject = ['$state', '$stateParams', 'User', 'jsonApi', 'toaster', 'linkedPages', 'changeEntry', 'focus'];
+  function UserFormController($state, $stateParams, User, jsonApi, toaster, linkedPages, changeEntry, focus) {
     var vm = this;
 
     vm.editing = $state.current.name === 'users.edit';
@@ -65,6 +65,7 @@
     };
 
     vm.reload = function () {
+      var again = vm.stale || !!vm.loadError;  // pressed in a notice: focus goes to the form
       vm.loading = true;
       vm.loadError = null;
       User.get({ id: vm.id }).$promise.then(function (user) {
@@ -78,6 +79,7 @@
         vm.loading = false;
         vm.ready = true;
         vm.history.open(user.$history, HISTORY_PAGE_SIZE);
+        if (again) { focus.to('#user-name'); }
       }, function (response) {
         vm.loading = false;
         if (response.status === 404) {
@@ -110,6 +112,8 @@
         var failure = jsonApi.describeFailure(response);
         vm.errors = failure.fields;
         vm.messages = failure.messages;
+        // Focus goes to what needs doing: the first marked field, or the stale notice's button.
+        focus.to(response.status === 412 ? '.notice-stale button' : '[aria-invalid="true"]');
         if (response.status === 412) {
           vm.stale = true;
           vm.messages = [];

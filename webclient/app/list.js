@@ -28,8 +28,11 @@
   var FIRST_PAGE = { after: '', before: '', at: 0 };
   var UNKNOWN = -1;  // `at` when the page's place is not known (the last of "more than 10,000")
 
-  UserListController.$inject = ['$document', '$filter', '$state', '$timeout', 'User', 'jsonApi', 'toaster', 'session', 'restoreUser'];
-  function UserListController($document, $filter, $state, $timeout, User, jsonApi, toaster, session, restoreUser) {
+  /** The selector of a control in the row of user `id` (focus.to). */
+  function inRow(id, selector) { return 'tr[data-user-id="' + Number(id) + '"] ' + selector; }
+
+  UserListController.$inject = ['$document', '$filter', '$state', '$timeout', 'User', 'jsonApi', 'toaster', 'session', 'restoreUser', 'focus', 'announcer'];
+  function UserListController($document, $filter, $state, $timeout, User, jsonApi, toaster, session, restoreUser, focus, announcer) {
     var vm = this;
     vm.canEdit = session.canEdit;  // a viewer sees no New, Edit or Delete
     var latest = 0;  // only the newest request may change the screen
@@ -62,8 +65,16 @@
       return vm.sort.descending ? 'descending' : 'ascending';
     };
 
+    /** "Name, ascending": the table's caption, and what a screen reader hears on sorting. */
+    vm.sortText = function (sort) {
+      sort = sort || vm.sort;
+      var label = vm.columns.filter(function (column) { return column.field === sort.field; })[0].label;
+      return label + (sort.descending ? ', descending' : ', ascending');
+    };
+
     vm.sortBy = function (field) {
       var descending = vm.sort.field === field ? !vm.sort.descending : false;
+      announcer.say('Sorted by ' + vm.sortText({ field: field, descending: descending }));
       go(angular.extend({}, FIRST_PAGE, { sort: (descending ? '-' : '') + field }));
     };
 
@@ -95,16 +106,22 @@
       return number(vm.at + 1) + '-' + number(vm.at + vm.users.length) + ' of ' + of;
     };
 
-    vm.askDelete = function (user) { vm.confirming = user.id; };
-    vm.cancelDelete = function () { vm.confirming = null; };
+    // The confirmation takes the focus (on Cancel, the safe answer); Cancel or Escape give it
+    // back to the row's Delete button, a deletion to the screen's heading.
+    vm.askDelete = function (user) { vm.confirming = user.id; focus.to(inRow(user.id, '.cancel')); };
+    vm.cancelDelete = function (user) {
+      vm.confirming = null;
+      if (user) { focus.to(inRow(user.id, '.delete')); }
+    };
     vm.confirmDelete = function (user) {
       vm.deleting = true;
       User.delete({ id: user.id }).$promise.then(function () {
         vm.confirming = null;
-        offerUndo(user);
+        offerUndo(user);  // focus moves to its Undo button
         load(currentParams());
       }, function (response) {
         vm.confirming = null;
+        focus.to(response.status === 404 ? 'main h1' : inRow(user.id, '.delete'));
         if (response.status === 404) {
           toaster.pop('warning', 'Already gone', user.name + ' had already been deleted.');
           load(currentParams());
@@ -193,8 +210,13 @@
         vm.at = at;
         vm.links = result.links;
         vm.sort = sort;
+        var searched = vm.shown && vm.shown.q !== params.q;
         vm.shown = params;
         vm.loading = false;
+        if (searched) {  // what a search found, said to screen readers
+          var what = params.q ? '“' + params.q + '”' : 'everyone';
+          announcer.say(vm.users.length ? 'Found for ' + what + ': ' + vm.status() : 'Nothing found for ' + what + '.');
+        }
       }, function (response) {
         if (ticket !== latest) { return; }
         vm.loading = false;

@@ -103,6 +103,8 @@
   function HeaderController($state, session, toaster) {
     var vm = this;
     vm.session = session;
+    /** aria-current of the link to `state`: "page" on that screen. */
+    vm.current = function (state) { return $state.includes(state) ? 'page' : undefined; };
     vm.signOut = function () {
       session.signOut().then(function () {
         toaster.pop('success', 'Signed out', 'You are signed out.');
