@@ -1,5 +1,6 @@
-"""What recording history costs the writes: POST, PATCH and DELETE throughput of this tree
-against a revision without history, in the same run, on PostgreSQL with 1,000,000 users.
+"""What recording history costs: POST, PATCH and DELETE throughput (and, as a check, a read
+and a list page) of this tree against a revision without history, in the same run, on
+PostgreSQL with 1,000,000 users.
 
     .venv/bin/python -m bench.history_cost [--baseline REV] [--users N] [--duration S]
                                            [--rounds N] [--database-url URL]
@@ -39,7 +40,14 @@ from tests.support.servers import ADMIN_PASSWORD, free_port
 
 #: The last commit of main before history was recorded (issue 16).
 DEFAULT_BASELINE = "2241565"
-SCENARIOS = ("POST /users", "PATCH age, If-Match", "DELETE /users/{id}")
+#: The writes, and two reads that must cost nothing extra.
+SCENARIOS = (
+    "POST /users",
+    "PATCH age, If-Match",
+    "DELETE /users/{id}",
+    "GET /users/{random id}",
+    "list page 1, sort=name",
+)
 
 
 @contextmanager
@@ -132,6 +140,15 @@ def main(argv: list[str] | None = None) -> None:
                         for name in order:
                             if scenario == "POST /users":
                                 wrk_args = ["post", "0", "0", f"{run_id}{round_number}{name[0]}"]
+                            elif scenario.startswith("GET"):
+                                wrk_args = ["get", "1", str(users // 4)]  # never deleted
+                            elif scenario.startswith("list"):
+                                wrk_args = [
+                                    "path",
+                                    "0",
+                                    "0",
+                                    "/api/v1/users?sort=name&page[size]=20",
+                                ]
                             else:
                                 kind = "patch" if scenario.startswith("PATCH") else "delete"
                                 wrk_args = [kind, str(low), str(low + per_run)]
@@ -145,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
                                   f"{result.rate:8,.0f} req/s  p50 {result.p50_ms:6.2f} ms",
                                   flush=True)  # fmt: skip
     lines = [
-        f"Writes with and without history, PostgreSQL, {users:,} users, one worker each, "
+        f"With and without history, PostgreSQL, {users:,} users, one worker each, "
         f"wrk 32 connections, {args.rounds} alternating runs of {args.duration:g} s; "
         f"baseline {args.baseline}.",
         "",
