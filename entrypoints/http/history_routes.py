@@ -26,7 +26,7 @@ from entrypoints.http.jsonapi import (
 from entrypoints.http.links import link, origin, self_link
 from entrypoints.http.negotiation import check_accept
 from entrypoints.http.query import parse_window
-from entrypoints.http.resources import MAX_USER_ID, UnitOfWorkFactory
+from entrypoints.http.resources import UnitOfWorkFactory, user_id_of
 
 DELETED_USERS_PATH: Final = "/api/v1/deleted-users"
 Endpoint = Callable[[Request], Response]
@@ -95,11 +95,6 @@ def _collection(
     return Response(json_bytes(document), media_type=JSONAPI_MEDIA_TYPE)
 
 
-def _user_id(request: Request) -> int:
-    user_id: int = request.path_params["user_id"]
-    return min(user_id, MAX_USER_ID + 1)  # larger ids name no user, and no history
-
-
 class HistoryEndpoints:
     def __init__(self, uow_factory: UnitOfWorkFactory, retention: timedelta) -> None:
         self._uow = uow_factory
@@ -108,7 +103,7 @@ class HistoryEndpoints:
     def history(self, request: Request) -> Response:
         check_accept(request.headers.get("accept"))
         window = parse_window(request.query_params.multi_items(), newer=True)
-        page = user_history(self._uow(), _user_id(request), window, actor=actor_of(request))
+        page = user_history(self._uow(), user_id_of(request), window, actor=actor_of(request))
         changes = page.changes
         return _collection(
             request,
@@ -119,7 +114,7 @@ class HistoryEndpoints:
 
     def restore(self, request: Request) -> Response:
         check_accept(request.headers.get("accept"))
-        user = restore_user(self._uow(), _user_id(request), actor=actor_of(request))
+        user = restore_user(self._uow(), user_id_of(request), actor=actor_of(request))
         base = origin(request.scope)
         return Response(
             json_bytes(resource_document(user, None, base)),

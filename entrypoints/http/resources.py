@@ -53,7 +53,8 @@ def _document(
     return Response(content, status_code=status, headers=headers, media_type=media)
 
 
-def _user_id(request: Request) -> int:
+def user_id_of(request: Request) -> int:
+    """The path's user id. Raises UserNotFoundError for one past the stored ids' range."""
     user_id: int = request.path_params["user_id"]
     if user_id > MAX_USER_ID:
         raise UserNotFoundError(user_id)
@@ -149,7 +150,7 @@ class UserResources:
         return _document(json_bytes(document), media=media_type(cursor_profile=listing.cursor_mode))
 
     def _show(self, request: Request) -> Response:
-        user_id = _user_id(request)
+        user_id = user_id_of(request)
         fields = _item_fields(request)
         user = get_user(self._uow(), user_id, actor=actor_of(request))
         etag = etag_for(user)
@@ -183,7 +184,7 @@ class UserResources:
         return _NO_VERSION
 
     def _change(self, request: Request) -> Response:
-        user_id = _user_id(request)
+        user_id = user_id_of(request)
         fields = _item_fields(request)
         changes = read_changes(_request_body(request), user_id)
         expected = self._expected_version(request, user_id)
@@ -192,7 +193,7 @@ class UserResources:
         return _document(json_bytes(document), headers={"ETag": etag_for(user)})
 
     def _remove(self, request: Request) -> Response:
-        user_id = _user_id(request)
+        user_id = user_id_of(request)
         _item_fields(request)
         expected = self._expected_version(request, user_id)
         remove_user(self._uow(), user_id, expected, actor=actor_of(request))

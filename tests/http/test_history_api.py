@@ -116,6 +116,18 @@ def test_a_restore_whose_name_was_taken_meanwhile_is_a_409_with_the_pointer(
     assert [d["id"] for d in deleted] == [user["id"]]  # still restorable
 
 
+@pytest.mark.parametrize("user_id", ["3000000000", "9223372036854775808", "9999999999999999999"])
+def test_ids_past_the_stored_range_have_no_history_on_any_database(
+    any_client: TestClient, user_id: str
+) -> None:
+    for response in (
+        any_client.get(f"/api/v1/users/{user_id}/history"),
+        any_client.post(f"/api/v1/users/{user_id}/restore"),
+    ):
+        assert response.status_code == 404, response.text
+        check_document(response)
+
+
 @pytest.mark.parametrize(
     "path",
     [
