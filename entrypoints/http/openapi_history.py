@@ -7,36 +7,16 @@ from typing import Any, Final
 from domain.history import Action
 from domain.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from entrypoints.http.jsonapi import JSONAPI_MEDIA_TYPE
-from entrypoints.http.openapi import _errors, _ref
+from entrypoints.http.openapi import _LINK, _URI, _USER_ID, _errors, _query, _ref
 
-_URI: Final = {"type": "string", "format": "uri"}
-_LINK: Final = {"type": ["string", "null"], "format": "uri"}
 _MOMENT: Final = {"type": "string", "format": "date-time"}
-_USER_ID: Final = {
-    "name": "user_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "minimum": 1},
-}
-
-
-def _page(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
-    }
-
-
-_SIZE: Final = _page(
+_SIZE: Final = _query(
     "page[size]",
     f"Entries per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
     {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
 )
-_AFTER: Final = _page("page[after]", "A cursor from a `next` link.", {"type": "string"})
-_BEFORE: Final = _page("page[before]", "A cursor from a `prev` link.", {"type": "string"})
+_AFTER: Final = _query("page[after]", "A cursor from a `next` link.", {"type": "string"})
+_BEFORE: Final = _query("page[before]", "A cursor from a `prev` link.", {"type": "string"})
 
 _CHANGE: Final = {
     "type": "object",

@@ -31,8 +31,8 @@
   /** The selector of a control in the row of user `id` (focus.to). */
   function inRow(id, selector) { return 'tr[data-user-id="' + Number(id) + '"] ' + selector; }
 
-  UserListController.$inject = ['$document', '$filter', '$state', '$timeout', 'User', 'jsonApi', 'toaster', 'session', 'restoreUser', 'focus', 'announcer'];
-  function UserListController($document, $filter, $state, $timeout, User, jsonApi, toaster, session, restoreUser, focus, announcer) {
+  UserListController.$inject = ['$filter', '$state', '$timeout', 'User', 'jsonApi', 'toaster', 'session', 'restoreUser', 'focus', 'announcer'];
+  function UserListController($filter, $state, $timeout, User, jsonApi, toaster, session, restoreUser, focus, announcer) {
     var vm = this;
     vm.canEdit = session.canEdit;  // a viewer sees no New, Edit or Delete
     var latest = 0;  // only the newest request may change the screen
@@ -139,10 +139,7 @@
     function offerUndo(user) {
       vm.undo = user;
       vm.releaseUndo();
-      $timeout(function () {
-        var button = $document[0].getElementById('undo-delete');
-        if (button) { button.focus(); }
-      });
+      focus.to('#undo-delete');
     }
     vm.holdUndo = function () { $timeout.cancel(undoTimer); };
     vm.releaseUndo = function () {
