@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, delete, exc, func, insert, or_, selec
 
 from adapters.account_tables import accounts, api_tokens, sessions, setup_codes, sign_in_failures
 from adapters.engine import storage_errors
+from adapters.tables import as_utc
 from domain.accounts import (
     SESSION_IDLE,
     SESSION_LIFETIME,
@@ -30,11 +31,6 @@ from domain.accounts import (
     TokenNotFoundError,
     account_name_key,
 )
-
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every moment here is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _stored(moment: datetime) -> datetime:
@@ -119,8 +115,8 @@ def _token(row: Any) -> ApiToken:
         row.label,
         Role(row.role),
         row.secret_digest,
-        _utc(row.created_at),
-        None if row.expires_at is None else _utc(row.expires_at),
+        as_utc(row.created_at),
+        None if row.expires_at is None else as_utc(row.expires_at),
     )
 
 
@@ -192,7 +188,7 @@ class SqlSessionRepository(_Part):
         if row is None:
             return None
         return Session(
-            row.secret_digest, row.account_id, _utc(row.created_at), _utc(row.last_seen_at)
+            row.secret_digest, row.account_id, as_utc(row.created_at), as_utc(row.last_seen_at)
         )
 
     def touch(self, secret_digest: str, now: datetime) -> None:
@@ -231,7 +227,7 @@ class SqlSignInFailures(_Part):
             .where(sign_in_failures.c.key == key, sign_in_failures.c.failed_at > _stored(start))
             .order_by(sign_in_failures.c.failed_at)
         )
-        return [_utc(row.failed_at) for row in rows]
+        return [as_utc(row.failed_at) for row in rows]
 
     def clear(self, key: str) -> None:
         self._run(delete(sign_in_failures).where(sign_in_failures.c.key == key))
@@ -251,7 +247,7 @@ class SqlSetupCodes(_Part):
             .where(setup_codes.c.code_digest == code_digest)
             .returning(setup_codes.c.expires_at)
         ).first()
-        return taken is not None and now < _utc(taken.expires_at)
+        return taken is not None and now < as_utc(taken.expires_at)
 
 
 class SqlAccountsUnitOfWork:

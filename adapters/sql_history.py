@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import Row, bindparam, insert, select, update
@@ -15,6 +15,7 @@ from adapters import mariadb
 from adapters.engine import storage_errors
 from adapters.history_tables import user_changes
 from adapters.sql import Execute
+from adapters.tables import as_utc
 from domain.errors import UserNotFoundError
 from domain.history import Action, AttributeChange, Change, DeletedUser
 
@@ -26,11 +27,6 @@ _DELETED_OF_USER: Final = select(user_changes).where(
     user_changes.c.user_id == bindparam("match_id"), _RESTORABLE
 )
 _NOT_RESTORABLE: Final = update(user_changes).values(restorable=False)
-
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite and MariaDB/MySQL hand back the UTC moments stored without their zone."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _encode_changed(changed: Mapping[str, AttributeChange] | None) -> str | None:
@@ -48,7 +44,7 @@ def _to_change(row: Row[Any]) -> Change:
         row.user_id,
         row.version,
         Action(row.action),
-        _utc(row.at),
+        as_utc(row.at),
         row.actor,
         row.token_id,
         changed,

@@ -8,7 +8,7 @@ BINARY, MariaDB/MySQL's VARBINARY of the UTF-8 bytes), which is how Python compa
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -87,6 +87,12 @@ def key_type(characters: int | None = None) -> TypeEngine[str]:
 
 def timestamp_type() -> TypeEngine[datetime]:
     return DateTime(timezone=True).with_variant(TIMESTAMP, "mysql", "mariadb")
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A moment read back: SQLite and MariaDB/MySQL return the UTC moments stored without
+    their zone."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)

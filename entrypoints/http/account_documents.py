@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any, Final
 
 from domain.accounts import Account, Actor, ApiToken
-from entrypoints.http.jsonapi import JSONAPI_OBJECT, DocumentError, parse_body
+from entrypoints.http.jsonapi import JSONAPI_OBJECT, DocumentError, moment, parse_body
 
 SESSION_PATH: Final = "/api/v1/session"
 ACCOUNTS_PATH: Final = "/api/v1/accounts"
@@ -59,10 +59,6 @@ def unknown_attributes(attributes: dict[str, Any], known: Iterable[str]) -> None
         )
 
 
-def _moment(value: Any) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
-
-
 def session_document(actor: Actor, base: str) -> dict[str, Any]:
     """`base`: the origin the client addressed (links.origin); every link is absolute."""
     return {
@@ -74,7 +70,7 @@ def session_document(actor: Actor, base: str) -> dict[str, Any]:
             "attributes": {
                 "username": actor.name,
                 "role": actor.role.value,
-                "expires_at": _moment(actor.ends_at),
+                "expires_at": moment(actor.ends_at),
             },
             "links": {"self": base + SESSION_PATH},
         },
@@ -100,8 +96,8 @@ def token_object(token: ApiToken, base: str, secret: str | None = None) -> dict[
         "label": token.label,
         "account": token.account_name,
         "role": token.role.value,
-        "created_at": _moment(token.created_at),
-        "expires_at": _moment(token.expires_at),
+        "created_at": moment(token.created_at),
+        "expires_at": moment(token.expires_at),
     }
     if secret is not None:
         attributes["secret"] = secret

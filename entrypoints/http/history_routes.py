@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Final
 
 from starlette.requests import Request
@@ -20,6 +20,7 @@ from entrypoints.http.jsonapi import (
     JSONAPI_MEDIA_TYPE,
     JSONAPI_OBJECT,
     json_bytes,
+    moment,
     resource_document,
     user_path,
 )
@@ -32,14 +33,10 @@ DELETED_USERS_PATH: Final = "/api/v1/deleted-users"
 Endpoint = Callable[[Request], Response]
 
 
-def _moment(at: datetime) -> str:
-    return at.isoformat().replace("+00:00", "Z")
-
-
 def change_object(change: Change) -> dict[str, Any]:
     attributes: dict[str, Any] = {
         "action": change.action.value,
-        "at": _moment(change.at),
+        "at": moment(change.at),
         "version": change.version,
         "changed": None
         if change.changed is None
@@ -63,8 +60,8 @@ def deleted_object(deleted: DeletedUser, retention: timedelta, base: str) -> dic
         "attributes": {
             **user.attributes(),
             "version": user.version,
-            "deleted_at": _moment(deleted.deleted_at),
-            "restorable_until": _moment(deleted.deleted_at + retention),
+            "deleted_at": moment(deleted.deleted_at),
+            "restorable_until": moment(deleted.deleted_at + retention),
         },
         "relationships": {"history": {"links": {"related": path + "/history"}}},
         # Resource links hold `self` only; a deleted user has none (it reads as a 404).

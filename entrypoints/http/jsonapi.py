@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import operator
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any, Final
 
 import attrs
@@ -45,6 +46,11 @@ def json_bytes(document: Mapping[str, Any]) -> bytes:
         return orjson.dumps(document)
     except orjson.JSONEncodeError:
         return _encoder.encode(document).encode("ascii")
+
+
+def moment(value: datetime | None) -> str | None:
+    """A moment in documents: ISO 8601, UTC written `Z`."""
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
 def user_path(user_id: int) -> str:
