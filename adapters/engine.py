@@ -41,18 +41,44 @@ def create_engine_for(url: str, *, pool_size: int = 10, max_overflow: int = 10) 
     parsed = make_url(normalize_database_url(url))
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, pool_size, max_overflow)
-    if parsed.get_backend_name() == "mysql":
+    return _server_engine(parsed, pool_size, max_overflow, autocommit=False)
+
+
+def create_reading_engine_for(url: str, *, pool_size: int, max_overflow: int) -> Engine | None:
+    """For units of work marked reading() (domain/ports.py): an engine whose pooled
+    connections stay in autocommit, so a read is its statement alone, without the BEGIN and
+    ROLLBACK around it (a GET's three round trips become one), and nothing is rolled back
+    when a connection returns to the pool. A separate pool, because switching a pooled
+    connection in and out of autocommit costs round trips of its own on MariaDB/MySQL.
+
+    None for SQLite: its transaction is one snapshot, which reading units keep (and BEGIN
+    costs no round trip there)."""
+    parsed = make_url(normalize_database_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        return None
+    return _server_engine(parsed, pool_size, max_overflow, autocommit=True)
+
+
+def _server_engine(url: URL, pool_size: int, max_overflow: int, *, autocommit: bool) -> Engine:
+    # AUTOCOMMIT is set once per connection, when it is made; skip_autocommit_rollback
+    # stops the ROLLBACK SQLAlchemy would otherwise send when the Connection closes.
+    isolation = (
+        {"isolation_level": "AUTOCOMMIT", "skip_autocommit_rollback": True} if autocommit else {}
+    )
+    if url.get_backend_name() == "mysql":
         return mariadb.create_mysql_engine(
-            parsed,
+            url,
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_timeout=POOL_TIMEOUT_S,
             connect_timeout_s=CONNECT_TIMEOUT_S,
             statement_timeout_ms=STATEMENT_TIMEOUT_MS,
             answer_bound_s=ANSWER_BOUND_S,
+            isolation=isolation or {"isolation_level": "READ COMMITTED"},
         )
     return create_engine(
-        parsed,
+        url,
+        **isolation,
         # No pre-ping (a round trip per checkout): SqlAlchemyUnitOfWork runs a unit of work's
         # first statement again on a new connection when the pooled one turns out dead.
         pool_pre_ping=False,

@@ -101,7 +101,10 @@ def create_mysql_engine(
     connect_timeout_s: int,
     statement_timeout_ms: int,
     answer_bound_s: float,
+    isolation: dict[str, Any],
 ) -> Engine:
+    """`isolation`: READ COMMITTED (as PostgreSQL runs), or AUTOCOMMIT for reading units
+    (adapters/engine.py)."""
     engine = create_engine(
         url,
         pool_size=pool_size,
@@ -112,7 +115,7 @@ def create_mysql_engine(
         # ROLLBACK at check-in, the Connection has ended its transaction already.
         pool_pre_ping=False,
         pool_reset_on_return=None,
-        isolation_level="READ COMMITTED",
+        **isolation,
         connect_args={
             "charset": "utf8mb4",
             "connect_timeout": connect_timeout_s,

@@ -263,13 +263,20 @@ class InMemoryChangeLog:
 
 
 class InMemoryUnitOfWork:
-    """Holds the store's lock from `with` to its end; uncommitted changes are undone."""
+    """Holds the store's lock from `with` to its end; uncommitted changes are undone. A unit
+    marked reading() that changes anything fails, so the use-case tests catch one that
+    wrongly says it only reads."""
 
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
         self._undo: list[Callable[[], None]] = []
+        self._reading = False
         self.users = InMemoryUserRepository(store, self._undo)
         self.changes = InMemoryChangeLog(store, self._undo)
+
+    def reading(self) -> InMemoryUnitOfWork:
+        self._reading = True
+        return self
 
     def __enter__(self) -> InMemoryUnitOfWork:
         self._store.lock.acquire()
@@ -282,11 +289,16 @@ class InMemoryUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
+            wrote = bool(self._undo)
             self.rollback()
+            if wrote and self._reading and exc is None:
+                raise RuntimeError("a unit of work marked reading() changed something")
         finally:
             self._store.lock.release()
 
     def commit(self) -> None:
+        if self._reading:
+            raise RuntimeError("a unit of work marked reading() cannot commit")
         self._undo.clear()
 
     def rollback(self) -> None:

@@ -22,13 +22,25 @@ class SqlAlchemyUnitOfWork:
     """One transaction on one SQLAlchemy Connection, from the first statement to the end of
     the `with` block; leaving without commit() rolls back. Two states: no connection yet
     (nothing has run), or a connection in its transaction (SQLAlchemy begins it with the
-    first statement and again with the first after a commit)."""
+    first statement and again with the first after a commit).
 
-    def __init__(self, engine: Engine) -> None:
+    A unit marked reading() takes its connection from `reading_engine` instead, where one is
+    given (adapters/engine.create_reading_engine_for): its statements then run each by itself.
+    """
+
+    def __init__(self, engine: Engine, reading_engine: Engine | None = None) -> None:
         self._engine = engine
+        self._reading_engine = reading_engine or engine
+        self._reading = False
         self._connection: Connection | None = None
         self.users = SqlAlchemyUserRepository(self._execute, engine.dialect.name)
         self.changes = SqlChangeLog(self._execute, engine.dialect.name)
+
+    def reading(self) -> SqlAlchemyUnitOfWork:
+        if self._connection is not None:
+            raise RuntimeError("reading() comes before the unit of work is entered")
+        self._reading = True
+        return self
 
     def _execute(
         self, statement: Executable, parameters: Mapping[str, Any] | None
@@ -38,8 +50,9 @@ class SqlAlchemyUnitOfWork:
         # The first statement. Instead of the pool's pre-ping (a round trip before every unit
         # of work), a pooled connection the server has ended since its last use fails here
         # and, as nothing has run yet, the statement runs again on another connection.
+        engine = self._reading_engine if self._reading else self._engine
         for attempt in range(1, RECONNECT_ATTEMPTS + 1):
-            connection = self._engine.connect()
+            connection = engine.connect()
             try:
                 result = connection.execute(statement, parameters)
             except exc.DBAPIError as error:
@@ -73,6 +86,8 @@ class SqlAlchemyUnitOfWork:
                 raise  # otherwise keep the error already on its way out
 
     def commit(self) -> None:
+        if self._reading:
+            raise RuntimeError("a unit of work marked reading() cannot commit")
         if self._connection is not None:
             with storage_errors():
                 self._connection.commit()
@@ -83,6 +98,9 @@ class SqlAlchemyUnitOfWork:
                 self._connection.rollback()
 
 
-def sql_uow_factory(engine: Engine) -> Callable[[], SqlAlchemyUnitOfWork]:
-    """A factory handing out units of work over one engine (and its pool)."""
-    return lambda: SqlAlchemyUnitOfWork(engine)
+def sql_uow_factory(
+    engine: Engine, reading_engine: Engine | None = None
+) -> Callable[[], SqlAlchemyUnitOfWork]:
+    """A factory handing out units of work over one engine (and its pool), and those marked
+    reading() over `reading_engine` when one is given."""
+    return lambda: SqlAlchemyUnitOfWork(engine, reading_engine)

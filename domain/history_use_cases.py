@@ -41,7 +41,7 @@ def user_history(
     change is left out unless `actor` may see it. Raises ForbiddenError, UserNotFoundError
     (no such user, and none ever was)."""
     require(actor, Permission.READ_USERS)
-    with uow:
+    with uow.reading():
         log = uow.changes
         rows = log.history(
             user_id,
@@ -83,7 +83,7 @@ def deleted_users(
     """The users that can be restored, the latest deleted first, and whether more follow.
     Raises ForbiddenError."""
     require(actor, Permission.CHANGE_USERS)
-    with uow:
+    with uow.reading():
         rows = uow.changes.deleted(limit=window.size + 1, older_than=window.older_than)
     return tuple(rows[: window.size]), len(rows) > window.size
 

@@ -123,10 +123,21 @@ class ChangeLog(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction. Leaving the `with` block without commit() rolls back."""
+    """One transaction. Leaving the `with` block without commit() rolls back.
+
+    A unit of work that only reads says so before it is entered: `with uow.reading():`. It
+    never commits, and storage may then run each of its statements by itself, without
+    BEGIN/ROLLBACK, where a reader cannot tell the difference: under READ COMMITTED every
+    statement sees its own snapshot inside a transaction or outside one (PostgreSQL,
+    MariaDB/MySQL here). Storage whose transaction is one snapshot (SQLite) keeps it.
+    """
 
     users: UserRepository
     changes: ChangeLog
+
+    def reading(self) -> UnitOfWork:
+        """This unit of work, marked as one that only reads (before `with`)."""
+        ...
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -137,6 +148,8 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
 
-    def commit(self) -> None: ...
+    def commit(self) -> None:
+        """Raises RuntimeError in a unit of work marked reading()."""
+        ...
 
     def rollback(self) -> None: ...

@@ -44,7 +44,7 @@ def register_user(
 def get_user(uow: UnitOfWork, user_id: int, *, actor: Actor = OPERATOR) -> User:
     """Raises ForbiddenError, UserNotFoundError."""
     require(actor, Permission.READ_USERS)
-    with uow:
+    with uow.reading():
         return uow.users.get(user_id)
 
 
@@ -95,7 +95,7 @@ def list_users(uow: UnitOfWork, query: UserQuery, *, actor: Actor = OPERATOR) ->
     require(actor, Permission.READ_USERS)
     # The unfiltered total is exact (storage keeps it cheaply); a filter's stops at the bound.
     bound = None if query.filter.is_empty else COUNT_BOUND
-    with uow:
+    with uow.reading():
         repository = uow.users
         total = 0
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import cast
+from typing import Final, cast
 
 from starlette.applications import Starlette
 
 from adapters.counts import recount as recount_users
 from adapters.database_url import normalize_database_url
-from adapters.engine import ANSWER_BOUND_S, storage_errors
+from adapters.engine import ANSWER_BOUND_S, create_reading_engine_for, storage_errors
 from adapters.memory import in_memory_uow_factory
 from adapters.memory_accounts import in_memory_accounts_factory
 from adapters.passwords import credentials as password_credentials
@@ -49,6 +49,9 @@ def recount(database_url: str) -> None:
 
 
 AccountsFactory = Callable[[], AccountsUnitOfWork]
+#: Connections a pool opens beyond one per endpoint thread (the purge task, readiness): a
+#: worker process holds at most 2 x (ENDPOINT_THREADS + POOL_OVERFLOW), reads' and writes'.
+POOL_OVERFLOW: Final = 2
 
 
 def account_storage(
@@ -63,12 +66,13 @@ def account_storage(
 
 def build_app(settings: Settings) -> Starlette:
     """The service over the SQL adapter for `settings.database_url` (schema already at head)."""
-    # One connection per endpoint thread, kept open (the default 10 + 10 overflow closed and
-    # reopened connections under 32 concurrent clients), and a few for anything else.
-    engine = create_engine_for(
-        normalize_database_url(settings.database_url),
-        pool_size=ENDPOINT_THREADS,
-        max_overflow=ENDPOINT_THREADS // 2,
+    # Reads (GETs, list pages) have their own pool, where a read is its statement alone
+    # (adapters/engine.py). One connection per endpoint thread in each pool, kept open: the
+    # default 10 + 10 overflow closed and reopened connections under 32 concurrent clients.
+    url = normalize_database_url(settings.database_url)
+    engine = create_engine_for(url, pool_size=ENDPOINT_THREADS, max_overflow=POOL_OVERFLOW)
+    reading_engine = create_reading_engine_for(
+        url, pool_size=ENDPOINT_THREADS, max_overflow=POOL_OVERFLOW
     )
 
     def readiness() -> None:
@@ -76,7 +80,7 @@ def build_app(settings: Settings) -> Starlette:
 
     # cast: the adapters' `users` is their concrete repository, which mypy does not accept
     # for the protocol's mutable `users: UserRepository` attribute.
-    uow_factory = cast(UnitOfWorkFactory, sql_uow_factory(engine))
+    uow_factory = cast(UnitOfWorkFactory, sql_uow_factory(engine, reading_engine))
     accounts = cast(AccountsFactory, sql_accounts_factory(engine))
     return create_app(
         uow_factory,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from adapters.engine import create_reading_engine_for
 from adapters.memory import in_memory_uow_factory
 from adapters.schema import upgrade_to_head
 from adapters.sql import create_engine_for
@@ -44,6 +45,27 @@ def mariadb_engine(mariadb_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
+def reading_engines() -> Iterator[dict[str, Engine]]:
+    """The pools the service gives units of work marked reading(), made on first use."""
+    engines: dict[str, Engine] = {}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+
+
+def reading_engine_of(request: pytest.FixtureRequest, kind: str) -> Engine | None:
+    engines: dict[str, Engine] = request.getfixturevalue("reading_engines")
+    if kind not in engines:
+        url = request.getfixturevalue(
+            {"postgresql": "postgres_url", "mariadb": "mariadb_url"}[kind]
+        )
+        engine = create_reading_engine_for(url, pool_size=5, max_overflow=5)
+        assert engine is not None
+        engines[kind] = engine
+    return engines[kind]
+
+
+@pytest.fixture(scope="session")
 def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     url = f"sqlite:///{Path(tmp_path_factory.mktemp('contract')) / 'users.db'}"
     upgrade_to_head(url)
@@ -57,7 +79,7 @@ def empty_store(request: pytest.FixtureRequest, kind: str) -> Callable[[], UnitO
         return in_memory_uow_factory()
     engine: Engine = request.getfixturevalue(f"{kind}_engine")
     empty_database(engine)
-    return sql_uow_factory(engine)
+    return sql_uow_factory(engine, None if kind == "sqlite" else reading_engine_of(request, kind))
 
 
 @pytest.fixture(params=ADAPTERS)

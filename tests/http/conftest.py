@@ -50,6 +50,7 @@ def create(client: TestClient) -> Callable[..., dict[str, Any]]:
 
 
 def _sql_client(url: str) -> Iterator[TestClient]:
+    from adapters.engine import create_reading_engine_for
     from adapters.schema import upgrade_to_head
     from adapters.sql import create_engine_for
     from adapters.sql_accounts import sql_accounts_factory
@@ -58,8 +59,9 @@ def _sql_client(url: str) -> Iterator[TestClient]:
 
     upgrade_to_head(url)
     engine = create_engine_for(url)
+    reading_engine = create_reading_engine_for(url, pool_size=5, max_overflow=5)
     empty_database(engine)
-    factory = cast(UnitOfWorkFactory, sql_uow_factory(engine))
+    factory = cast(UnitOfWorkFactory, sql_uow_factory(engine, reading_engine))
     signed_in, headers = security(sql_accounts_factory(engine))
     app = create_app(factory, readiness=None, security=signed_in, allowed_hosts=[TEST_HOST])
     try:
@@ -67,6 +69,8 @@ def _sql_client(url: str) -> Iterator[TestClient]:
             yield test_client
     finally:
         engine.dispose()
+        if reading_engine is not None:
+            reading_engine.dispose()
 
 
 _DATABASE_URLS = {"sqlite": "sqlite_url", "postgresql": "postgres_url", "mariadb": "mariadb_url"}

@@ -91,6 +91,9 @@ class BrokenUnitOfWork:
     def __init__(self, error: Exception) -> None:
         self.error = error
 
+    def reading(self) -> Any:
+        return self
+
     def __enter__(self) -> Any:
         raise self.error
 
