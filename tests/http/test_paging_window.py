@@ -1,4 +1,4 @@
-"""Numbered pages within 10,000 users of either end, and counts that stop at 10,000.
+"""Numbered pages within 10,000 users of either end, and filtered counts that stop at 1,000.
 
 The lists here are big enough to leave the window: the in-memory store is filled directly
 (creating 20,000 users through the API would take minutes), then read through the real app.
@@ -23,6 +23,7 @@ from tests.http.documents import check_document, check_errors
 from tests.signed_in import security
 
 WINDOW = 10_000  # what issue 13 asks for, written out here rather than read from the code
+COUNTED = 1_000  # where a filtered count stops (issue 19, docs/performance.md)
 
 
 def client_over(users: int, engineers: int = 0) -> TestClient:
@@ -102,13 +103,13 @@ def test_the_unfiltered_total_is_exact_beyond_the_bound(big: TestClient) -> None
 
 def test_a_filter_matching_more_than_the_bound_says_at_least(big: TestClient) -> None:
     document = page(big, 1, **{"filter[profession]": "engineer"})
-    assert document["meta"] == {"totalAtLeast": WINDOW}
+    assert document["meta"] == {"totalAtLeast": COUNTED}
     assert "last" not in document["links"]
     assert ids(page(big, 100, **{"filter[profession]": "engineer"}))[-1] == 10_000
     cursor_page = check_document(
         big.get("/api/v1/users", params={"filter[search]": "engineer", "page[size]": "5"})
     )
-    assert cursor_page["meta"] == {"totalAtLeast": WINDOW}
+    assert cursor_page["meta"] == {"totalAtLeast": COUNTED}
 
 
 def test_a_filtered_page_past_the_bound_is_a_400(big: TestClient) -> None:
@@ -121,13 +122,18 @@ def test_a_filtered_page_past_the_bound_is_a_400(big: TestClient) -> None:
 
 
 def test_a_filter_matching_fewer_than_the_bound_is_counted_exactly() -> None:
-    with client_over(10_050, engineers=9_999) as client:
+    with client_over(2_050, engineers=999) as client:
         document = page(client, 1, **{"filter[profession]": "engineer"})
-        assert document["meta"] == {"total": 9_999}
-        assert document["links"]["last"].endswith("page%5Bnumber%5D=100")
-        assert page(client, 1, **{"filter[profession]": "pilot"})["meta"] == {"total": 51}
+        assert document["meta"] == {"total": 999}
+        assert document["links"]["last"].endswith("page%5Bnumber%5D=10")
+        pilots = page(client, 1, **{"filter[profession]": "pilot"})
+        assert pilots["meta"] == {"totalAtLeast": COUNTED}  # 1,051 of them
+        assert ids(page(client, 11, **{"filter[profession]": "pilot"}))[-1] == 2_050
+        assert page(client, 1, **{"filter[age]": "30", "filter[name]": "user 000001"})["meta"] == {
+            "total": 1
+        }
         at_bound = page(client, 1, **{"filter[search]": "user"})
-        assert at_bound["meta"] == {"totalAtLeast": WINDOW}
+        assert at_bound["meta"] == {"totalAtLeast": COUNTED}
 
 
 def _collection_schema() -> Draft202012Validator:
@@ -145,7 +151,7 @@ def test_the_openapi_document_describes_both_forms_of_the_total(big: TestClient)
     at_least = page(big, 1, **{"filter[profession]": "engineer"})
     for document in (exact, at_least):
         assert not list(validator.iter_errors(document))
-    both = {**exact, "meta": {"total": 5, "totalAtLeast": WINDOW}}
+    both = {**exact, "meta": {"total": 5, "totalAtLeast": COUNTED}}
     neither = {**exact, "meta": {}}
     for document in (both, neither):
         assert list(validator.iter_errors(document))

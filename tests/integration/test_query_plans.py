@@ -172,7 +172,7 @@ def _page_plan(seeded: Any, term: str, order: str = "name") -> str:
 
 def _count_plan(seeded: Any, term: str) -> str:
     selection = UserFilter.build(search=term)
-    return _explain(seeded, lambda users: users.count(selection, up_to=10_000))
+    return _explain(seeded, lambda users: users.count(selection, up_to=1_000))
 
 
 @pytest.mark.parametrize("term", COMMON_TERMS)

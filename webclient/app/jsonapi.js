@@ -50,7 +50,7 @@
   /**
    * A collection response -> {users, total, totalAtLeast, links}. `total` is null when the
    * service only says the list holds at least `totalAtLeast` users (a filtered list stops
-   * counting at 10,000).
+   * counting at 1,000).
    */
   function fromCollection(raw) {
     var document = parse(raw);

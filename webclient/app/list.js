@@ -26,7 +26,7 @@
   }
 
   var FIRST_PAGE = { after: '', before: '', at: 0 };
-  var UNKNOWN = -1;  // `at` when the page's place is not known (the last of "more than 10,000")
+  var UNKNOWN = -1;  // `at` when the page's place is not known (the last of "more than 1,000")
 
   /** The selector of a control in the row of user `id` (focus.to). */
   function inRow(id, selector) { return 'tr[data-user-id="' + Number(id) + '"] ' + selector; }
@@ -96,7 +96,7 @@
       }
     };
 
-    /** "1-10 of 1,000,000 users", "1-10 of more than 10,000 users". */
+    /** "1-10 of 1,000,000 users", "1-10 of more than 1,000 users". */
     vm.status = function () {
       var count = $filter('number')(vm.total);
       var of = vm.totalExact ? count + (vm.total === 1 ? ' user' : ' users')
