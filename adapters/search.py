@@ -39,7 +39,9 @@ most users match is better served without the index (search_condition).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from typing import Any, Final, NamedTuple
 
 from sqlalchemy import (
@@ -267,6 +269,37 @@ def read_sample(term: str, dialect: str, row: Sequence[Any]) -> Sampled:
         return Sampled(common=True)  # no rare window: the LIKE, not the FULLTEXT index
     probed = _probed(term)
     return Sampled(common=False, words=required_words([probed[i] for i in asked]))
+
+
+class SampleCache:
+    """The sample's answer per term, kept for SAMPLE_KEPT_S by every unit of work of one
+    engine. What it buys: reading the sample was two thirds of a rare search's database time
+    on MariaDB (docs/performance.md). Safe to keep: the first SAMPLE keys change slowly, and
+    a stale answer can only choose the slower plan, never a wrong result (the LIKE on each
+    user's own key decides every match)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._answers: dict[str, tuple[float, Sampled]] = {}
+
+    def get(self, term: str) -> Sampled | None:
+        with self._lock:
+            kept = self._answers.get(term)
+        if kept is None or self._clock() - kept[0] > SAMPLE_KEPT_S:
+            return None
+        return kept[1]
+
+    def put(self, term: str, sampled: Sampled) -> None:
+        with self._lock:
+            if len(self._answers) >= SAMPLES_KEPT:
+                self._answers.clear()  # bounded memory; the next reads refill it
+            self._answers[term] = (self._clock(), sampled)
+
+
+#: How long, and for how many terms, a SampleCache keeps answers.
+SAMPLE_KEPT_S: Final = 60.0
+SAMPLES_KEPT: Final = 1000
 
 
 def is_common(matches_in_sample: int) -> bool:

@@ -132,12 +132,16 @@ def _stored(changes: Mapping[str, object]) -> dict[str, Any]:
 
 
 class SqlAlchemyUserRepository:
-    """UserRepository over the unit of work's `execute`; `dialect` picks the search index."""
+    """UserRepository over the unit of work's `execute`; `dialect` picks the search index;
+    `samples` keeps search samples across the units of work of one engine (without it, for
+    this repository only)."""
 
-    def __init__(self, execute: Execute, dialect: str) -> None:
+    def __init__(
+        self, execute: Execute, dialect: str, samples: search.SampleCache | None = None
+    ) -> None:
         self._execute = execute
         self._dialect = dialect
-        self._samples: dict[str, search.Sampled] = {}
+        self._samples = samples or search.SampleCache()
 
     def _rows(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
@@ -302,13 +306,16 @@ class SqlAlchemyUserRepository:
         )
 
     def _sampled(self, term: str | None) -> search.Sampled:
-        """The search sample for `term`, read once per unit of work (adapters/search.py)."""
+        """The search sample for `term`, read when `samples` has no answer kept for it
+        (adapters/search.py)."""
         if term is None or not search.sample_needed(self._dialect):
             return search.NOT_SAMPLED
-        if term not in self._samples:
+        sampled = self._samples.get(term)
+        if sampled is None:
             (row,) = self._rows(*search.sample_statement(term, self._dialect))
-            self._samples[term] = search.read_sample(term, self._dialect, tuple(row))
-        return self._samples[term]
+            sampled = search.read_sample(term, self._dialect, tuple(row))
+            self._samples.put(term, sampled)
+        return sampled
 
     def _count_statement(self, selection: UserFilter, up_to: int | None) -> Select[Any]:
         if selection.is_empty:

@@ -9,6 +9,7 @@ from typing import Any, Final
 from sqlalchemy import Connection, CursorResult, Engine, Executable, exc
 
 from adapters.engine import StorageError, storage_errors
+from adapters.search import SampleCache
 from adapters.sql import SqlAlchemyUserRepository
 from adapters.sql_history import SqlChangeLog
 from domain.errors import StorageUnavailableError
@@ -28,12 +29,17 @@ class SqlAlchemyUnitOfWork:
     given (adapters/engine.create_reading_engine_for): its statements then run each by itself.
     """
 
-    def __init__(self, engine: Engine, reading_engine: Engine | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        reading_engine: Engine | None = None,
+        samples: SampleCache | None = None,
+    ) -> None:
         self._engine = engine
         self._reading_engine = reading_engine or engine
         self._reading = False
         self._connection: Connection | None = None
-        self.users = SqlAlchemyUserRepository(self._execute, engine.dialect.name)
+        self.users = SqlAlchemyUserRepository(self._execute, engine.dialect.name, samples)
         self.changes = SqlChangeLog(self._execute, engine.dialect.name)
 
     def reading(self) -> SqlAlchemyUnitOfWork:
@@ -102,5 +108,6 @@ def sql_uow_factory(
     engine: Engine, reading_engine: Engine | None = None
 ) -> Callable[[], SqlAlchemyUnitOfWork]:
     """A factory handing out units of work over one engine (and its pool), and those marked
-    reading() over `reading_engine` when one is given."""
-    return lambda: SqlAlchemyUnitOfWork(engine, reading_engine)
+    reading() over `reading_engine` when one is given; they share the search samples."""
+    samples = SampleCache()
+    return lambda: SqlAlchemyUnitOfWork(engine, reading_engine, samples)
