@@ -11,7 +11,11 @@ import psycopg2
 import pymysql
 import pytest
 
-from tests.support.mutation import keep_the_mutated_folders_tests
+from tests.support.mutation import (
+    forget_other_folders_hits,
+    keep_the_mutated_folders_tests,
+    load_the_mutation_profile,
+)
 from tests.support.services import unavailable
 
 POSTGRES_SERVER = os.environ.get(
@@ -99,5 +103,13 @@ def mariadb_url() -> Iterator[str]:
         admin.close()
 
 
+load_the_mutation_profile()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     keep_the_mutated_folders_tests(config, items)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    forget_other_folders_hits(item)
