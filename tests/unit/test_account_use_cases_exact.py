@@ -697,3 +697,9 @@ def test_no_set_up_while_an_enabled_admin_exists(uow: Any, kit: Kit) -> None:
         uow(), kit.credentials, code, "root", PASSWORD, "a", NOW
     )
     assert account.role is Role.ADMIN
+
+
+def test_create_account_gives_the_strength_check_the_new_accounts_name(uow: Any, kit: Kit) -> None:
+    # A password built from the account's own name is easy to guess: the estimator is told it.
+    uc.create_account(uow(), kit.credentials, OPERATOR, "grace", "viewer", PASSWORD, NOW)
+    assert kit.strength.related == [["grace"]]
