@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+import jsonschema_rs
 
 from tests.support.users import new_user_document, user_attributes
 
@@ -18,8 +18,11 @@ CURSOR_PAGES = 'application/vnd.api+json; profile="http://jsonapi.org/profiles/e
 
 
 @cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(SCHEMA.read_text()))
+def _validator() -> jsonschema_rs.Draft202012Validator:
+    # jsonschema-rs, not jsonschema: the same Draft 2020-12 verdicts, hundreds of times faster
+    # on a page of 100 users (a quarter of a second each with jsonschema, which made the
+    # schema check most of the HTTP tests' time and of every mutant's test run).
+    return jsonschema_rs.Draft202012Validator(json.loads(SCHEMA.read_text()))
 
 
 def check_document(response: Any) -> dict[str, Any]:
@@ -27,8 +30,8 @@ def check_document(response: Any) -> dict[str, Any]:
     content_type = response.headers["content-type"]
     assert content_type in (JSONAPI, CURSOR_PAGES), content_type
     document: dict[str, Any] = response.json()
-    errors = sorted(_validator().iter_errors(document), key=str)
-    assert not errors, f"{errors[0].message} at {list(errors[0].absolute_path)}: {document}"
+    errors = list(_validator().iter_errors(document))
+    assert not errors, f"{errors[0].message} at {list(errors[0].instance_path)}: {document}"
     assert document["jsonapi"]["version"] == "1.1"
     assert "self" in document["links"]
     return document
