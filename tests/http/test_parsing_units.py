@@ -10,6 +10,7 @@ from domain.queries import CursorPage, NumberPage, SortKey, UserFilter
 from entrypoints.config import Settings
 from entrypoints.http.errors import RequestError
 from entrypoints.http.etag import etag_for, matching_versions, none_match
+from entrypoints.http.ids import UserIdConvertor
 from entrypoints.http.jsonapi import (
     DocumentError,
     json_bytes,
@@ -20,6 +21,7 @@ from entrypoints.http.jsonapi import (
 from entrypoints.http.links import link
 from entrypoints.http.negotiation import check_accept, check_content_type, parse_media_type
 from entrypoints.http.query import parse_item_query, parse_list_query
+from entrypoints.http.security import raw_security_headers
 from tests.support.users import user_attributes
 
 USER = User(id=7, version=3, **user_attributes(name="Ada", address="London"))
@@ -193,6 +195,30 @@ def test_etags_are_strong_and_name_id_and_version() -> None:
     assert matching_versions('"7-3", "7-4", "8-3", W/"7-9"', 7) == frozenset({3, 4})
     assert matching_versions("*", 7) is None
     assert matching_versions('"7-99999999999999999999"', 7) == frozenset()
+
+
+def test_an_id_is_written_into_a_path_only_with_0_to_19_digits() -> None:
+    convertor = UserIdConvertor()
+    assert convertor.to_string(0) == "0"
+    assert convertor.to_string(9_999_999_999_999_999_999) == "9999999999999999999"
+    assert convertor.convert("0042") == 42
+    for outside in (-1, 10_000_000_000_000_000_000):
+        with pytest.raises(
+            ValueError, match=r"^a user id is a non-negative integer of at most 19 digits$"
+        ):
+            convertor.to_string(outside)
+
+
+def test_the_security_headers_as_the_server_writes_them() -> None:
+    assert raw_security_headers() == [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (
+            b"content-security-policy",
+            b"default-src 'self'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+            b"form-action 'self'; object-src 'none'",
+        ),
+    ]
 
 
 def test_settings_prefer_flags_then_environment_then_defaults() -> None:
