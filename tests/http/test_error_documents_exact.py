@@ -111,6 +111,20 @@ def test_invalid_attributes_are_a_422_with_one_error_per_field(client: TestClien
     )
 
 
+def test_a_subclass_of_a_catalogued_error_answers_as_its_parent(client: TestClient) -> None:
+    # AccountValidationError is a UserValidationError: the catalogue's 422.
+    response = client.post(
+        "/api/v1/tokens",
+        json={"data": {"type": "tokens", "attributes": {"label": "  "}}},
+        headers=HEADERS,
+    )
+    assert response.status_code == 422
+    assert response.json() == _document(
+        "http://testserver/api/v1/tokens",
+        _invalid("blank", "label must not be blank", "label", "/data/attributes/label"),
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "self_query", "parameter", "detail"),
     [
