@@ -228,6 +228,12 @@ def test_an_empty_fieldset_selects_no_fields() -> None:
     assert parse_list_query([("fields[users]", "")]).fields == frozenset()
 
 
+def test_one_is_the_least_page_number_size_and_cursor_id() -> None:
+    assert parse_list_query([("page[number]", "1")]).query.page == NumberPage(1, 20)
+    assert parse_list_query([("page[size]", "1")]).query.page == CursorPage(1)
+    assert parse_window([("page[after]", "1")], newer=False) == Window(20, 1)
+
+
 def test_a_window_reads_size_and_the_cursor_ids() -> None:
     assert parse_window([], newer=True) == Window(20, None, None)
     assert parse_window([("page[size]", "5"), ("page[after]", "9")], newer=False) == Window(5, 9)
