@@ -27,3 +27,10 @@ def test_accept_is_read_case_insensitively() -> None:
 def test_accept_naming_only_a_longer_media_type_is_not_json_api() -> None:
     check_accept("application/vnd.api+json-seq; ext=x")
     check_accept("application/vnd.api+jsonx")
+
+
+def test_a_parameter_is_named_by_what_comes_before_its_first_equals_sign() -> None:
+    profile = 'application/vnd.api+json; profile="https://example.com/p?a=b"'
+    assert parse_media_type(profile) == ("application/vnd.api+json", frozenset({"profile"}))
+    check_content_type(profile)
+    check_accept(profile)
