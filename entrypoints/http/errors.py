@@ -93,13 +93,6 @@ def invalid_parameter(parameter: str, detail: str, **extra: Any) -> RequestError
     )
 
 
-def invalid_document(
-    detail: str, pointer: str = "", code: str = "invalid_document"
-) -> RequestError:
-    """A 400 for a request document that is not valid JSON:API."""
-    return RequestError(400, code, "Invalid request document", detail, pointer=pointer)
-
-
 def escape_pointer_token(token: str) -> str:
     """RFC 6901: `~` becomes `~0` and `/` becomes `~1`."""
     return token.replace("~", "~0").replace("/", "~1")

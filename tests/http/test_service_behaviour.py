@@ -122,10 +122,20 @@ def test_the_database_down_is_a_503_document(
                 broken.get("/api/v1/users/1"),
                 broken.post("/api/v1/users", json=new_user()),
             ]
-        for response in responses:
-            [error] = check_errors(response, 503)
-            assert error["code"] == "storage_unavailable"
-            assert error["detail"] == "the database cannot be reached right now; try again shortly"
+        for response, path in zip(responses, ["/api/v1/users/1", "/api/v1/users"], strict=True):
+            check_errors(response, 503)
+            assert response.json() == {
+                "jsonapi": {"version": "1.1"},
+                "links": {"self": "http://testserver" + path},
+                "errors": [
+                    {
+                        "status": "503",
+                        "code": "storage_unavailable",
+                        "title": "Storage unavailable",
+                        "detail": "the database cannot be reached right now; try again shortly",
+                    }
+                ],
+            }
             assert "10.0.0.5" not in response.text
             assert response.headers["retry-after"] == "5"
     # The operator's log says why (the client's answer does not).
@@ -140,16 +150,29 @@ def test_an_unexpected_error_is_a_generic_500_logged_on_one_line_with_where_it_w
     with broken_client(RuntimeError(secret)) as broken:
         with caplog.at_level(logging.ERROR, logger="users_service.errors"):
             response = broken.get("/api/v1/users?sort=name")
-        [error] = check_errors(response, 500)
-        assert error["code"] == "internal_error"
-        assert error["detail"] == "the server failed to answer this request; it has been logged"
+        check_errors(response, 500)
+        assert response.json() == {
+            "jsonapi": {"version": "1.1"},
+            "links": {"self": "http://testserver/api/v1/users?sort=name"},
+            "errors": [
+                {
+                    "status": "500",
+                    "code": "internal_error",
+                    "title": "Internal server error",
+                    "detail": "the server failed to answer this request; it has been logged",
+                }
+            ],
+        }
         assert secret not in response.text and "Traceback" not in response.text
         for name, value in SECURITY_HEADERS:
             assert response.headers[name] == value
+        assert response.headers["cache-control"] == "no-store"
     [record] = [r for r in caplog.records if r.name == "users_service.errors"]
     line = record.getMessage()
     assert "\n" not in line and record.exc_info is None
-    assert secret in line and "RuntimeError" in line
+    assert line.startswith(
+        "unexpected error on GET /api/v1/users: RuntimeError: " + secret + " [at "
+    )
     assert "test_service_behaviour.py" in line and "__enter__" in line
 
 
