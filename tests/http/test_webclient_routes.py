@@ -166,3 +166,9 @@ def test_files_named_with_one_letter_are_served(tiny_client: TestClient) -> None
     assert style.text == "b { color: red }"
     assert style.headers["content-type"] == "text/css; charset=utf-8"
     assert style.headers["cache-control"] == "public, max-age=604800"
+
+
+def test_the_routes_are_named_for_reverse_lookup() -> None:
+    app = Starlette(routes=webclient_routes())
+    assert app.url_path_for("webclient_index") == "/"
+    assert app.url_path_for("webclient_asset", path="app/app.css") == "/assets/app/app.css"
