@@ -298,6 +298,9 @@ def test_validation_comes_before_uniqueness(client: TestClient, create: Create) 
         ("DELETE", "/api/v1/users", "GET, HEAD, POST"),
         ("PATCH", "/api/v1/users.json", "GET, HEAD, POST"),
         ("POST", "/healthz", "GET, HEAD"),
+        ("POST", "/api/v1/users/1/history", "GET, HEAD"),
+        ("GET", "/api/v1/users/1/restore", "POST"),
+        ("POST", "/api/v1/deleted-users", "GET, HEAD"),
     ],
 )
 def test_a_method_the_path_does_not_allow_is_a_405_with_allow(
