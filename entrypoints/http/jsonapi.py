@@ -57,7 +57,7 @@ def user_path(user_id: int) -> str:
     return f"{COLLECTION_PATH}/{user_id}"
 
 
-def media_type(*, cursor_profile: bool = False) -> str:
+def media_type(*, cursor_profile: bool) -> str:
     """The Content-Type of a document: JSON:API 1.1 says a server that applied a profile
     names it in the media type too."""
     return CURSOR_MEDIA_TYPE if cursor_profile else JSONAPI_MEDIA_TYPE
@@ -81,7 +81,7 @@ def resource_object(user: User, fields: Fields = None, base: str = "") -> dict[s
     return resource
 
 
-def resource_document(user: User, fields: Fields = None, base: str = "") -> dict[str, Any]:
+def resource_document(user: User, fields: Fields, base: str) -> dict[str, Any]:
     return {
         "jsonapi": JSONAPI_OBJECT,
         "links": {"self": base + user_path(user.id)},
@@ -93,10 +93,10 @@ def collection_document(
     users: Iterable[User],
     links: Mapping[str, str | None],
     meta: Mapping[str, Any],
-    fields: Fields = None,
+    fields: Fields,
     *,
-    base: str = "",
-    cursor_profile: bool = False,
+    base: str,
+    cursor_profile: bool,
 ) -> dict[str, Any]:
     return {
         "jsonapi": _CURSOR_JSONAPI_OBJECT if cursor_profile else JSONAPI_OBJECT,
@@ -110,11 +110,9 @@ def meta_document(meta: Mapping[str, Any], self_link: str) -> dict[str, Any]:
     return {"jsonapi": JSONAPI_OBJECT, "links": {"self": self_link}, "meta": dict(meta)}
 
 
-def error_document(
-    errors: list[dict[str, Any]], self_link: str, *, cursor_profile: bool = False
-) -> dict[str, Any]:
+def error_document(errors: list[dict[str, Any]], self_link: str) -> dict[str, Any]:
     return {
-        "jsonapi": _CURSOR_JSONAPI_OBJECT if cursor_profile else JSONAPI_OBJECT,
+        "jsonapi": JSONAPI_OBJECT,
         "links": {"self": self_link},
         "errors": errors,
     }
