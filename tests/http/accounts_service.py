@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from adapters.memory import in_memory_uow_factory
 from adapters.memory_accounts import InMemoryAccountStore, in_memory_accounts_factory
 from domain import account_use_cases as uc
+from domain.account_ports import AccountsUnitOfWork
 from domain.accounts import OPERATOR
 from entrypoints.http.app import create_app
 from entrypoints.http.auth import AccountsFactory, Security
@@ -29,12 +30,18 @@ class Service:
         self.store = InMemoryAccountStore()
         self.accounts = cast(AccountsFactory, in_memory_accounts_factory(self.store))
         self.kit = cheap_credentials()
-        security = Security(self.accounts, self.kit, clock=lambda: NOON)
+        #: Units of work the app has opened on the account storage.
+        self.opened = 0
+        security = Security(self._counted, self.kit, clock=lambda: NOON)
         app = create_app(cast(UnitOfWorkFactory, in_memory_uow_factory()), security=security)
         self.client = TestClient(app, raise_server_exceptions=False)
         self.ids: dict[str, int] = {}
         for role in roles:
             self.add_account(role, role)
+
+    def _counted(self) -> AccountsUnitOfWork:
+        self.opened += 1
+        return self.accounts()
 
     def add_account(self, name: str, role: str) -> int:
         account = uc.create_account(self.accounts(), self.kit, OPERATOR, name, role, PASSWORD, NOON)

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from tests.http.accounts_service import Service, audit_lines
 from tests.http.documents import new_user
+from tests.signed_in import PASSWORD
 
 JSONAPI = "application/vnd.api+json"
 CROSS_ORIGIN = {
@@ -110,3 +114,35 @@ def test_the_actor_of_a_guarded_request_carries_the_client_address(
     assert audit_lines(caplog) == [
         'token_created id=2 account="viewer" by="admin" address="testclient"'
     ]
+
+
+def test_a_credential_seen_lately_is_believed_without_a_lookup(service: Service) -> None:
+    for headers in (service.token("viewer"), {"Cookie": _cookie(service, "editor")}):
+        before = service.opened
+        assert service.client.get("/api/v1/session", headers=headers).status_code == 200
+        assert service.opened == before + 1
+        assert service.client.get("/api/v1/session", headers=headers).status_code == 200
+        assert service.client.get("/api/v1/users", headers=headers).status_code == 200
+        assert service.opened == before + 1
+
+
+def _cookie(service: Service, name: str) -> str:
+    assert service.sign_in(name).status_code == 201
+    cookie = service.client.cookies["users_session"]
+    service.client.cookies.clear()
+    return f"users_session={cookie}"
+
+
+def test_the_default_clock_is_utc(client: TestClient) -> None:
+    """tests/signed_in.py's app keeps Security's own clock; its account is "tester"."""
+    document = {
+        "data": {"type": "sessions", "attributes": {"username": "tester", "password": PASSWORD}}
+    }
+    before = datetime.now(UTC)
+    signed_in = client.post("/api/v1/session", json=document)
+    after = datetime.now(UTC)
+    assert signed_in.status_code == 201, signed_in.text
+    expires_at = signed_in.json()["data"]["attributes"]["expires_at"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z", expires_at), expires_at
+    ends = datetime.fromisoformat(expires_at)
+    assert before + timedelta(hours=12) <= ends <= after + timedelta(hours=12)
