@@ -13,7 +13,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from domain import account_use_cases as uc
-from domain.accounts import Actor, NotSignedInError, SetupCodeError, secret_digest
+from domain.accounts import (
+    Actor,
+    NotSignedInError,
+    SetupCodeError,
+    TokenNotFoundError,
+    secret_digest,
+)
 from entrypoints.http.account_documents import (
     ACCOUNTS_PATH,
     SESSION_PATH,
@@ -212,7 +218,9 @@ class AccountEndpoints:
     async def token(self, request: Request) -> Response:
         check_accept(request.headers.get("accept"))
         actor = self._actor(request)
-        token_id: int = min(request.path_params["token_id"], _MAX_ID + 1)
+        token_id: int = request.path_params["token_id"]
+        if token_id > _MAX_ID:  # no stored id is this large: not looked up
+            raise TokenNotFoundError(token_id)
         accounts = self.security.accounts
         if request.method == "GET":
             token = await self.auth.in_thread(uc.get_token, accounts(), actor, token_id)
