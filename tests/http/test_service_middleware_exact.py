@@ -105,8 +105,10 @@ async def _answering(headers: list[tuple[bytes, bytes]] | None) -> list[Message]
     """What ServiceMiddleware sends for an app answering GET 200 with `headers` (None: an
     answer whose start message has no headers at all)."""
     sent: list[Message] = []
+    given: list[Any] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
+        given.append(receive)
         start: Message = {"type": "http.response.start", "status": 200}
         if headers is not None:
             start["headers"] = headers
@@ -121,6 +123,7 @@ async def _answering(headers: list[tuple[bytes, bytes]] | None) -> list[Message]
 
     scope: Scope = {"type": "http", "method": "GET", "path": "/x", "headers": []}
     await ServiceMiddleware(app)(scope, receive, send)
+    assert given == [receive]  # a GET's receive reaches the app as it is
     return sent
 
 
@@ -274,16 +277,19 @@ def _scope(method: str, headers: list[tuple[bytes, bytes]]) -> Message:
 
 
 def _exchange(
-    app: Any, scope: Message, messages: list[Message], bound_s: float = 5.0
+    app: Any, scope: Message, messages: list[Message], pause_s: float = 0.0
 ) -> tuple[list[Message], int]:
-    """Runs `app` for one request whose client sends `messages` (then waits for ever); the
-    messages sent back and how many the app received. A hang fails after `bound_s`."""
+    """Runs `app` for one request whose client sends `messages`, each after `pause_s` (then
+    waits for ever); the messages sent back and how many the app received. A hang fails
+    after 5 seconds."""
     sent: list[Message] = []
     received = 0
 
     async def receive() -> Message:
         nonlocal received
         received += 1
+        if pause_s:
+            await asyncio.sleep(pause_s)
         if messages:
             return messages.pop(0)
         await asyncio.Event().wait()
@@ -293,7 +299,7 @@ def _exchange(
         sent.append(message)
 
     async def run() -> None:
-        with anyio.fail_after(bound_s):
+        with anyio.fail_after(5):
             await app(scope, receive, send)
 
     anyio.run(run)
@@ -389,14 +395,20 @@ def test_a_content_length_that_is_no_number_is_ignored_and_the_body_read() -> No
     assert (sent[0]["status"], received) == (401, 1)
 
 
-def _user_posted(messages: list[Message]) -> tuple[int, int]:
+def _user_posted(
+    messages: list[Message], declared: bytes | None = None, pause_s: float = 0.0
+) -> tuple[int, int]:
+    """POSTs a user whose body arrives in `messages`, each after `pause_s`, with
+    Content-Length `declared`; the status answered and how many messages were read."""
     signed_in, auth = security()
     app = create_app(cast(UnitOfWorkFactory, in_memory_uow_factory()), security=signed_in)
     headers = [
         (b"content-type", JSONAPI.encode()),
         (b"authorization", auth["Authorization"].encode()),
     ]
-    sent, received = _exchange(app, _scope("POST", headers), messages)
+    if declared is not None:
+        headers.append((b"content-length", declared))
+    sent, received = _exchange(app, _scope("POST", headers), messages, pause_s)
     return sent[0]["status"], received
 
 
@@ -410,14 +422,23 @@ def test_messages_without_body_or_more_body_keys_are_read_as_asgi_defines_them()
     assert _user_posted(messages) == (201, 2)
 
 
-def test_a_body_of_exactly_the_limit_in_chunks_is_read() -> None:
+def test_a_body_of_exactly_the_limit_declared_and_in_chunks_is_read() -> None:
     half = b" " * (32 * 1024)
     body = json.dumps(new_user()).encode()
     messages: list[Message] = [
         {"type": "http.request", "body": half, "more_body": True},
         {"type": "http.request", "body": half[: -len(body)] + body, "more_body": False},
     ]
-    assert _user_posted(messages) == (201, 2)
+    assert _user_posted(messages, declared=b"65536") == (201, 2)
+
+
+def test_a_body_arriving_in_pauses_well_within_the_timeout_is_read() -> None:
+    body = json.dumps(new_user()).encode()
+    messages: list[Message] = [
+        {"type": "http.request", "body": body[:10], "more_body": True},
+        {"type": "http.request", "body": body[10:], "more_body": False},
+    ]
+    assert _user_posted(messages, pause_s=0.01) == (201, 2)
 
 
 def test_a_chunked_body_one_byte_over_is_refused_at_that_chunk() -> None:
