@@ -228,6 +228,8 @@ async def _limited(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> 
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, error: RequestError) -> None:
-    """Answers without reading the rest of the body, and closes the connection."""
+    """Answers without reading the rest of the body, and closes the connection. Its self link
+    is relative, as the host check's is: without CORS this runs before the Host header has been
+    checked, and a link must not repeat a host nobody allowed."""
     response = error_response(scope["path"], error.status, [error.error], {"Connection": "close"})
     await response(scope, receive, send)
