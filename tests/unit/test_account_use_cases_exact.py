@@ -30,6 +30,7 @@ from domain.accounts import (
     Session,
     SetupCodeError,
     SignInFailedError,
+    TokenNotFoundError,
     TooManyAttemptsError,
 )
 from domain.errors import FieldError
@@ -703,3 +704,51 @@ def test_create_account_gives_the_strength_check_the_new_accounts_name(uow: Any,
     # A password built from the account's own name is easy to guess: the estimator is told it.
     uc.create_account(uow(), kit.credentials, OPERATOR, "grace", "viewer", PASSWORD, NOW)
     assert kit.strength.related == [["grace"]]
+
+
+# -- find_account, get_token, sign_out ------------------------------------------------------
+
+
+def test_find_account_finds_an_account_by_its_name_for_an_admin(uow: Any, kit: Kit) -> None:
+    admin = make(uow, kit, "ad", "admin")
+    editor = make(uow, kit, "ed", "editor")
+    found = uc.find_account(uow(), admin, "ed")
+    assert (found.id, found.name, found.role) == (ident(editor), "ed", Role.EDITOR)
+    with pytest.raises(AccountNotFoundError) as missing:
+        uc.find_account(uow(), admin, "nobody")
+    assert (str(missing.value), missing.value.reference) == ("no account 'nobody'", "'nobody'")
+
+
+def test_only_an_admin_finds_accounts_by_name(uow: Any, kit: Kit) -> None:
+    editor = make(uow, kit, "ed", "editor")
+    with pytest.raises(ForbiddenError):
+        uc.find_account(uow(), editor, "ed")
+
+
+def test_get_token_gives_ones_own_token_and_an_admin_anyones(uow: Any, kit: Kit) -> None:
+    editor = make(uow, kit, "ed", "editor")
+    admin = make(uow, kit, "ad", "admin")
+    token, _ = uc.create_token(uow(), kit.credentials, editor, ident(editor), "ci", NOW)
+    assert uc.get_token(uow(), editor, token.id) == token
+    assert uc.get_token(uow(), admin, token.id) == token
+
+
+def test_another_accounts_token_is_not_found_for_a_non_admin(uow: Any, kit: Kit) -> None:
+    editor = make(uow, kit, "ed", "editor")
+    other = make(uow, kit, "ot", "editor")
+    token, _ = uc.create_token(uow(), kit.credentials, editor, ident(editor), "ci", NOW)
+    with pytest.raises(TokenNotFoundError) as hidden:
+        uc.get_token(uow(), other, token.id)
+    assert (str(hidden.value), hidden.value.token_id) == (f"no API token {token.id}", token.id)
+
+
+def test_sign_out_ends_that_session_only_and_is_audited(uow: Any, kit: Kit) -> None:
+    editor = make(uow, kit, "ed", "editor")
+    _, _, first = uc.sign_in(uow(), kit.credentials, "ed", PASSWORD, "a", NOW)
+    make(uow, kit, "vi", "viewer")
+    _, _, other = uc.sign_in(uow(), kit.credentials, "vi", PASSWORD, "b", NOW)
+    uc.sign_out(uow(), kit.credentials, editor, first)
+    assert kit.audit[-1] == ("sign_out", "ed", editor)
+    with pytest.raises(NotSignedInError):
+        uc.authenticate_session(uow(), first, NOW)
+    assert uc.authenticate_session(uow(), other, NOW).name == "vi"
