@@ -76,6 +76,7 @@ def test_sign_in_answers_201_with_the_session_the_cookie_and_its_location(
     service: Service, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="users_service.audit"):
+        caplog.clear()  # only this block's lines (an earlier test may leave INFO on)
         response = service.sign_in("editor")
     assert response.status_code == 201, response.text
     assert response.headers["content-type"] == JSONAPI
@@ -112,6 +113,7 @@ def test_signing_out_by_cookie_ends_the_session_at_once_and_clears_the_cookie(
     secret = service.client.cookies["users_session"]
     assert service.client.get("/api/v1/session").status_code == 200  # now believed (cached)
     with caplog.at_level(logging.INFO, logger="users_service.audit"):
+        caplog.clear()  # only this block's lines (an earlier test may leave INFO on)
         out = service.client.delete("/api/v1/session")
     assert out.status_code == 204
     assert out.content == b""
@@ -129,6 +131,7 @@ def test_signing_out_with_a_token_clears_the_cookie_and_leaves_the_token_working
 ) -> None:
     token = service.token("viewer")
     with caplog.at_level(logging.INFO, logger="users_service.audit"):
+        caplog.clear()  # only this block's lines (an earlier test may leave INFO on)
         out = service.client.delete("/api/v1/session", headers=token)
     assert out.status_code == 204
     assert out.headers["set-cookie"] == (
@@ -195,6 +198,7 @@ def test_the_setup_code_creates_the_administrator_named_and_signs_them_in(
     assert code is not None
     attributes = {"username": "root", "password": NEW_PASSWORD, "setup_code": code}
     with client, caplog.at_level(logging.INFO, logger="users_service.audit"):
+        caplog.clear()  # only this block's lines (an earlier test may leave INFO on)
         made = client.post(
             "/api/v1/session", json={"data": {"type": "sessions", "attributes": attributes}}
         )
@@ -267,6 +271,7 @@ def test_creating_an_account_answers_201_with_it_and_its_location(
     }
     admin = _admin(service)
     with caplog.at_level(logging.INFO, logger="users_service.audit"):
+        caplog.clear()  # only this block's lines (an earlier test may leave INFO on)
         created = service.client.post("/api/v1/accounts", json=document, headers=admin)
     assert created.status_code == 201, created.text
     assert created.headers["content-type"] == JSONAPI
@@ -330,6 +335,7 @@ def test_changing_an_account_role_answers_the_changed_account_and_ends_its_crede
     assert service.client.get("/api/v1/session", headers=editor).status_code == 200  # cached
     admin = _admin(service)
     with caplog.at_level(logging.INFO, logger="users_service.audit"):
+        caplog.clear()  # only this block's lines (an earlier test may leave INFO on)
         changed = _patch(service, 2, admin, role="viewer")
     assert changed.status_code == 200, changed.text
     assert changed.headers["content-type"] == JSONAPI
@@ -352,6 +358,7 @@ def test_changing_a_password_lets_the_new_one_sign_in_and_not_the_old(
 ) -> None:
     admin = _admin(service)
     with caplog.at_level(logging.INFO, logger="users_service.audit"):
+        caplog.clear()  # only this block's lines (an earlier test may leave INFO on)
         changed = _patch(service, 2, admin, password=NEW_PASSWORD)
     assert changed.status_code == 200, changed.text
     assert changed.json() == _single(_account(2, "editor", "editor"))
@@ -413,6 +420,7 @@ def test_creating_a_token_answers_201_with_its_secret_once(
 ) -> None:
     editor = service.token("editor")  # token 1
     with caplog.at_level(logging.INFO, logger="users_service.audit"):
+        caplog.clear()  # only this block's lines (an earlier test may leave INFO on)
         created = _new_token(service, editor, label="deploys", role="viewer", expires_in_days=3)
     assert created.status_code == 201, created.text
     assert created.headers["content-type"] == JSONAPI
@@ -541,6 +549,7 @@ def test_revoking_a_token_answers_204_and_refuses_it_at_once(
     viewer = service.token("viewer")  # token 1
     assert service.client.get("/api/v1/session", headers=viewer).status_code == 200  # cached
     with caplog.at_level(logging.INFO, logger="users_service.audit"):
+        caplog.clear()  # only this block's lines (an earlier test may leave INFO on)
         revoked = service.client.delete("/api/v1/tokens/1", headers=viewer)
     assert revoked.status_code == 204
     assert revoked.content == b""
@@ -685,6 +694,7 @@ def test_a_request_without_a_client_address_is_audited_with_an_empty_one(
             return [signed_in.status_code, created.status_code]
 
     with caplog.at_level(logging.INFO, logger="users_service.audit"):
+        caplog.clear()  # only this block's lines (an earlier test may leave INFO on)
         statuses = asyncio.run(scenario())
     assert statuses == [201, 201]
     assert audit_lines(caplog) == [

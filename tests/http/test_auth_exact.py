@@ -109,6 +109,7 @@ def test_the_actor_of_a_guarded_request_carries_the_client_address(
     headers = {**service.token("admin"), "Content-Type": JSONAPI}
     document = {"data": {"type": "tokens", "attributes": {"label": "x", "account": "viewer"}}}
     with caplog.at_level(logging.INFO, logger="users_service.audit"):
+        caplog.clear()  # only this block's lines (an earlier test may leave INFO on)
         created = service.client.post("/api/v1/tokens", json=document, headers=headers)
     assert created.status_code == 201, created.text
     assert audit_lines(caplog) == [
