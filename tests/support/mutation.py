@@ -170,12 +170,8 @@ FOLDERS = {"domain/": Path("domain"), "entrypoints/http/": Path("entrypoints/htt
 
 def mypy_report() -> int:
     """mutmut's type_check_command: mypy --strict on mutants/, the mutants' own errors only."""
-    # mypy's cache is kept beside the project's, outside mutants/ (which a fresh run deletes):
-    # the mutated copies come out the same while their source is unchanged, so a later run
-    # re-checks only the modules that changed instead of every copy (minutes, docs/testing.md).
-    cache = Path.cwd().parent / ".mypy_cache" / "mutants"
     completed = subprocess.run(
-        [sys.executable, "-m", "mypy", "--cache-dir", str(cache), "--output", "json", *FOLDERS],
+        [sys.executable, "-m", "mypy", "--output", "json", *FOLDERS],
         capture_output=True,
         encoding="utf-8",
         check=False,
