@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from domain import account_use_cases as uc
 from domain.accounts import (
+    AccountNotFoundError,
     Actor,
     NotSignedInError,
     SetupCodeError,
@@ -155,8 +156,8 @@ class AccountEndpoints:
         check_accept(request.headers.get("accept"))
         actor = self._actor(request)
         account_id: int = request.path_params["account_id"]
-        if account_id > _MAX_ID:
-            account_id = 0  # no such account
+        if account_id > _MAX_ID:  # no stored id is this large: not looked up
+            raise AccountNotFoundError(str(account_id))
         if request.method == "GET":
             account = await self.auth.in_thread(
                 uc.get_account, self.security.accounts(), actor, account_id
